@@ -1,0 +1,41 @@
+# Quick start: `make run` (the application on its embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install install-test lint frontend
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+	scripts/system-packages.sh
+
+install-test: $(STAMP)
+	scripts/system-packages.sh test
+
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Every test, on SQLite and then on PostgreSQL, with the real Redis and Celery.
+test: install-test
+	scripts/check-services.sh
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Rebuild static/govuk from the govuk-frontend npm package (needs Node.js and npm).
+frontend:
+	npm ci --no-audit --no-fund
+	npm run build
