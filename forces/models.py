@@ -12,6 +12,9 @@ class Force(models.Model):
         WALES = "Wales"
 
     code = models.SlugField(max_length=40, unique=True)
+    short_code = models.CharField(
+        max_length=6, unique=True, help_text="Ends each letter's reference, e.g. AVS."
+    )
     name = models.CharField(max_length=120, unique=True)
     country = models.CharField(max_length=20, choices=Country.choices)
     region = models.CharField(max_length=60)

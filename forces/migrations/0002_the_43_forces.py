@@ -2,10 +2,11 @@
 
 from django.db import migrations
 
-# code, name, head title, country, region, headquarters town, email domain
+# code, short code, name, head title, country, region, headquarters town, email domain
 FORCES = [
     (
         "avon-somerset",
+        "AVS",
         "Avon and Somerset Constabulary",
         "Chief Constable",
         "England",
@@ -15,6 +16,7 @@ FORCES = [
     ),
     (
         "bedfordshire",
+        "BDF",
         "Bedfordshire Police",
         "Chief Constable",
         "England",
@@ -24,6 +26,7 @@ FORCES = [
     ),
     (
         "cambridgeshire",
+        "CAM",
         "Cambridgeshire Constabulary",
         "Chief Constable",
         "England",
@@ -33,6 +36,7 @@ FORCES = [
     ),
     (
         "cheshire",
+        "CHE",
         "Cheshire Constabulary",
         "Chief Constable",
         "England",
@@ -42,6 +46,7 @@ FORCES = [
     ),
     (
         "city-of-london",
+        "CLP",
         "City of London Police",
         "Commissioner",
         "England",
@@ -51,6 +56,7 @@ FORCES = [
     ),
     (
         "cleveland",
+        "CLE",
         "Cleveland Police",
         "Chief Constable",
         "England",
@@ -60,6 +66,7 @@ FORCES = [
     ),
     (
         "cumbria",
+        "CUM",
         "Cumbria Constabulary",
         "Chief Constable",
         "England",
@@ -69,6 +76,7 @@ FORCES = [
     ),
     (
         "derbyshire",
+        "DER",
         "Derbyshire Constabulary",
         "Chief Constable",
         "England",
@@ -78,6 +86,7 @@ FORCES = [
     ),
     (
         "devon-cornwall",
+        "DCP",
         "Devon and Cornwall Police",
         "Chief Constable",
         "England",
@@ -87,6 +96,7 @@ FORCES = [
     ),
     (
         "dorset",
+        "DOR",
         "Dorset Police",
         "Chief Constable",
         "England",
@@ -96,6 +106,7 @@ FORCES = [
     ),
     (
         "durham",
+        "DUR",
         "Durham Constabulary",
         "Chief Constable",
         "England",
@@ -105,6 +116,7 @@ FORCES = [
     ),
     (
         "essex",
+        "ESX",
         "Essex Police",
         "Chief Constable",
         "England",
@@ -114,6 +126,7 @@ FORCES = [
     ),
     (
         "gloucestershire",
+        "GLO",
         "Gloucestershire Constabulary",
         "Chief Constable",
         "England",
@@ -123,6 +136,7 @@ FORCES = [
     ),
     (
         "greater-manchester",
+        "GMP",
         "Greater Manchester Police",
         "Chief Constable",
         "England",
@@ -132,6 +146,7 @@ FORCES = [
     ),
     (
         "hampshire",
+        "HAM",
         "Hampshire Constabulary",
         "Chief Constable",
         "England",
@@ -141,6 +156,7 @@ FORCES = [
     ),
     (
         "hertfordshire",
+        "HER",
         "Hertfordshire Constabulary",
         "Chief Constable",
         "England",
@@ -150,6 +166,7 @@ FORCES = [
     ),
     (
         "humberside",
+        "HUM",
         "Humberside Police",
         "Chief Constable",
         "England",
@@ -159,6 +176,7 @@ FORCES = [
     ),
     (
         "kent",
+        "KNT",
         "Kent Police",
         "Chief Constable",
         "England",
@@ -168,6 +186,7 @@ FORCES = [
     ),
     (
         "lancashire",
+        "LAN",
         "Lancashire Constabulary",
         "Chief Constable",
         "England",
@@ -177,6 +196,7 @@ FORCES = [
     ),
     (
         "leicestershire",
+        "LEI",
         "Leicestershire Police",
         "Chief Constable",
         "England",
@@ -186,6 +206,7 @@ FORCES = [
     ),
     (
         "lincolnshire",
+        "LIN",
         "Lincolnshire Police",
         "Chief Constable",
         "England",
@@ -195,6 +216,7 @@ FORCES = [
     ),
     (
         "merseyside",
+        "MER",
         "Merseyside Police",
         "Chief Constable",
         "England",
@@ -204,6 +226,7 @@ FORCES = [
     ),
     (
         "metropolitan",
+        "MPS",
         "Metropolitan Police Service",
         "Commissioner",
         "England",
@@ -213,6 +236,7 @@ FORCES = [
     ),
     (
         "norfolk",
+        "NFK",
         "Norfolk Constabulary",
         "Chief Constable",
         "England",
@@ -222,6 +246,7 @@ FORCES = [
     ),
     (
         "northamptonshire",
+        "NTH",
         "Northamptonshire Police",
         "Chief Constable",
         "England",
@@ -231,6 +256,7 @@ FORCES = [
     ),
     (
         "northumbria",
+        "NBR",
         "Northumbria Police",
         "Chief Constable",
         "England",
@@ -240,6 +266,7 @@ FORCES = [
     ),
     (
         "north-yorkshire",
+        "NYP",
         "North Yorkshire Police",
         "Chief Constable",
         "England",
@@ -249,6 +276,7 @@ FORCES = [
     ),
     (
         "nottinghamshire",
+        "NTT",
         "Nottinghamshire Police",
         "Chief Constable",
         "England",
@@ -258,6 +286,7 @@ FORCES = [
     ),
     (
         "south-yorkshire",
+        "SYP",
         "South Yorkshire Police",
         "Chief Constable",
         "England",
@@ -267,6 +296,7 @@ FORCES = [
     ),
     (
         "staffordshire",
+        "STA",
         "Staffordshire Police",
         "Chief Constable",
         "England",
@@ -276,6 +306,7 @@ FORCES = [
     ),
     (
         "suffolk",
+        "SFK",
         "Suffolk Constabulary",
         "Chief Constable",
         "England",
@@ -285,6 +316,7 @@ FORCES = [
     ),
     (
         "surrey",
+        "SUR",
         "Surrey Police",
         "Chief Constable",
         "England",
@@ -294,6 +326,7 @@ FORCES = [
     ),
     (
         "sussex",
+        "SSX",
         "Sussex Police",
         "Chief Constable",
         "England",
@@ -303,6 +336,7 @@ FORCES = [
     ),
     (
         "thames-valley",
+        "TVP",
         "Thames Valley Police",
         "Chief Constable",
         "England",
@@ -312,6 +346,7 @@ FORCES = [
     ),
     (
         "warwickshire",
+        "WAR",
         "Warwickshire Police",
         "Chief Constable",
         "England",
@@ -321,6 +356,7 @@ FORCES = [
     ),
     (
         "west-mercia",
+        "WMC",
         "West Mercia Police",
         "Chief Constable",
         "England",
@@ -330,6 +366,7 @@ FORCES = [
     ),
     (
         "west-midlands",
+        "WMP",
         "West Midlands Police",
         "Chief Constable",
         "England",
@@ -339,6 +376,7 @@ FORCES = [
     ),
     (
         "west-yorkshire",
+        "WYP",
         "West Yorkshire Police",
         "Chief Constable",
         "England",
@@ -348,6 +386,7 @@ FORCES = [
     ),
     (
         "wiltshire",
+        "WIL",
         "Wiltshire Police",
         "Chief Constable",
         "England",
@@ -357,6 +396,7 @@ FORCES = [
     ),
     (
         "dyfed-powys",
+        "DPP",
         "Dyfed-Powys Police",
         "Chief Constable",
         "Wales",
@@ -364,9 +404,10 @@ FORCES = [
         "Carmarthen",
         "dyfed-powys.police.uk",
     ),
-    ("gwent", "Gwent Police", "Chief Constable", "Wales", "Wales", "Cwmbran", "gwent.police.uk"),
+    ("gwent", "GWE", "Gwent Police", "Chief Constable", "Wales", "Wales", "Cwmbran", "gwent.police.uk"),
     (
         "north-wales",
+        "NWP",
         "North Wales Police",
         "Chief Constable",
         "Wales",
@@ -376,6 +417,7 @@ FORCES = [
     ),
     (
         "south-wales",
+        "SWP",
         "South Wales Police",
         "Chief Constable",
         "Wales",
@@ -390,10 +432,11 @@ def add_forces(apps, schema_editor):
     Force = apps.get_model("forces", "Force")
     ForceDomain = apps.get_model("forces", "ForceDomain")
     HeadOfForce = apps.get_model("forces", "HeadOfForce")
-    for code, name, head_title, country, region, hq_town, domain in FORCES:
+    for code, short_code, name, head_title, country, region, hq_town, domain in FORCES:
         force, created = Force.objects.get_or_create(
             code=code,
             defaults={
+                "short_code": short_code,
                 "name": name,
                 "country": country,
                 "region": region,
