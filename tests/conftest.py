@@ -9,6 +9,8 @@ def _media_in_tmp(settings, tmp_path):
     """Every test writes its files under its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    # Real hashing costs half a second a user; tests that are about passwords set it back.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _user_with_role(django_user_model, username, role=None):
@@ -61,3 +63,51 @@ def admin_client_role(client, admin_user_role):
 @pytest.fixture
 def no_role_client(client, no_role_user):
     return _client_for(client, no_role_user)
+
+
+ROUND_BODY = (
+    "I am writing to {{ force_name }} about modern slavery prosecutions.\n\n"
+    "Please reply by {{ due_date }}, quoting {{ reference }}."
+)
+
+
+def make_round(*, created_by, reference_prefix="IASC/2019-10", title="Modern slavery", **kw):
+    from letters.models import Theme
+    from letters.services.rounds import round_create
+
+    return round_create(
+        title=title,
+        reference_prefix=reference_prefix,
+        body=kw.pop("body", ROUND_BODY),
+        themes=kw.pop("themes", Theme.objects.all()),
+        created_by=created_by,
+        **kw,
+    )
+
+
+def issue_round(*, created_by, issued_on=None, forces=None, **kw):
+    from datetime import date
+
+    from letters.services.rounds import round_issue
+
+    round_ = make_round(created_by=created_by, **kw)
+    round_issue(
+        round=round_, issued_by=created_by, forces=forces, issued_on=issued_on or date(2019, 10, 11)
+    )
+    return round_
+
+
+def text_document(text: str, name: str = "reply.txt"):
+    from django.core.files.base import ContentFile
+
+    from letters.documents import check_document
+    from letters.services.replies import IncomingDocument
+
+    content = text.encode()
+    return IncomingDocument(ContentFile(content, name=name), check_document(content, filename=name))
+
+
+@pytest.fixture
+def issued_round(secretariat_user):
+    """The October 2019 round, issued to all 43 forces."""
+    return issue_round(created_by=secretariat_user)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from forces import views
+
+app_name = "forces"
+urlpatterns = [
+    path("", views.force_list, name="force_list"),
+    path("<slug:code>/", views.force_detail, name="force_detail"),
+    path("<slug:code>/edit/", views.force_edit, name="force_edit"),
+]

@@ -1,0 +1,255 @@
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
+from django import forms
+from django.conf import settings
+
+from forces.models import Force
+from letters.documents import DocumentRejected, check_document
+from letters.models import MERGE_FIELDS, Judgement, Letter, Reply, Round, Theme
+from letters.services.replies import IncomingDocument, validate_received_on
+
+
+def _helper(*fields, submit: str) -> FormHelper:
+    helper = FormHelper()
+    helper.layout = Layout(*fields, Submit("submit", submit))
+    return helper
+
+
+def _date_field(label: str, help_text: str = "", required: bool = True) -> DateInputField:
+    field = DateInputField(label=label, help_text=help_text, required=required)
+    field.error_messages["invalid"] = f"{label} must be a real date"
+    return field
+
+
+class RoundForm(forms.ModelForm):
+    themes = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.filter(active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Replies will be coded against these themes.",
+    )
+
+    class Meta:
+        model = Round
+        fields = [
+            "title",
+            "reference_prefix",
+            "body",
+            "reply_working_days",
+            "themes",
+            "first_reminder_days",
+            "second_reminder_days",
+            "escalation_days",
+            "reminder_reply_days",
+        ]
+        widgets = {"body": forms.Textarea(attrs={"rows": 18})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = (
+            "Plain text. Leave a blank line between paragraphs; start a line with “- ” for a "
+            "bullet. Merge fields: "
+            + ", ".join(f"{{{{ {name} }}}} ({meaning})" for name, meaning in MERGE_FIELDS.items())
+            + "."
+        )
+        self.helper = _helper(
+            Field.text("title"),
+            Field.text("reference_prefix", field_width=10),
+            Field.textarea("body"),
+            Field.text("reply_working_days", field_width=3),
+            Field.checkboxes("themes", legend_size=Size.SMALL),
+            Fieldset(
+                Field.text("first_reminder_days", field_width=3),
+                Field.text("second_reminder_days", field_width=3),
+                Field.text("escalation_days", field_width=3),
+                Field.text("reminder_reply_days", field_width=3),
+                legend="Chase-ups",
+                legend_size=Size.MEDIUM,
+            ),
+            submit="Save round",
+        )
+
+
+class IssueRoundForm(forms.Form):
+    forces = forms.ModelMultipleChoiceField(
+        queryset=Force.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Forces to write to",
+        help_text="All 43 forces are selected. Untick any that should not receive this letter.",
+        error_messages={"required": "Select at least one force to write to"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forces"].initial = list(self.fields["forces"].queryset)
+        self.helper = _helper(
+            Field.checkboxes("forces", small=True, legend_size=Size.MEDIUM),
+            submit="Issue letters",
+        )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DocumentsField(forms.FileField):
+    """One or more uploaded files, each checked by content and size."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            if self.required:
+                raise forms.ValidationError("Choose at least one document (PDF, DOCX, TXT or EML)")
+            return []
+        checked, errors = [], []
+        for upload in files:
+            try:
+                checked.append(
+                    IncomingDocument(upload, check_document(upload, filename=upload.name))
+                )
+            except DocumentRejected as rejected:
+                errors.append(str(rejected))
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+
+class ReplyForm(forms.Form):
+    letter = forms.ModelChoiceField(
+        queryset=Letter.objects.none(),
+        label="Letter",
+        help_text="The force and reference of the letter being answered.",
+        error_messages={"required": "Choose the letter this reply answers"},
+    )
+    received_on = _date_field("Date received", "For example, 8 11 2019")
+    channel = forms.ChoiceField(
+        choices=Reply.Channel.choices,
+        widget=forms.RadioSelect,
+        label="How it arrived",
+        error_messages={"required": "Say how the reply arrived"},
+    )
+    from_name = forms.CharField(
+        label="From",
+        max_length=200,
+        help_text="Who signed or sent it, e.g. Chief Constable Jane Smith",
+        error_messages={"required": "Enter who the reply is from"},
+    )
+    kind = forms.ChoiceField(
+        choices=Reply.Kind.choices,
+        widget=forms.RadioSelect,
+        label="Kind of reply",
+        help_text="A holding reply acknowledges the letter and promises a full answer later.",
+        error_messages={"required": "Say whether this is a full or a holding reply"},
+    )
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    documents = DocumentsField(
+        label="Documents",
+        help_text=(
+            "PDF, Word (DOCX), plain text or saved email (EML); "
+            f"each at most {settings.REPLY_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["letter"].queryset = (
+            Letter.objects.select_related("force", "round")
+            .exclude(status=Letter.Status.CLOSED)
+            .order_by("-round__issued_on", "force__name")
+        )
+        self.fields["letter"].label_from_instance = lambda letter: (
+            f"{letter.force.name} – {letter.reference} ({letter.round.title})"
+        )
+        self.helper = _helper(
+            Field.select("letter"),
+            Field("received_on"),
+            Field.radios("channel", inline=True, legend_size=Size.SMALL),
+            Field.text("from_name"),
+            Field.radios("kind", legend_size=Size.SMALL),
+            Field.textarea("summary", rows=4),
+            Field("documents"),
+            submit="Log reply",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        letter, received_on = cleaned.get("letter"), cleaned.get("received_on")
+        if letter and received_on:
+            try:
+                validate_received_on(letter, received_on)
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class ExtensionForm(forms.Form):
+    new_due_on = _date_field("New due date")
+    agreed_with = forms.CharField(
+        label="Agreed with",
+        max_length=200,
+        help_text="Who at the force asked for or agreed the extension",
+        error_messages={"required": "Enter who at the force agreed the extension"},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason for the extension"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field("new_due_on"),
+            Field.text("agreed_with"),
+            Field.textarea("reason", rows=3),
+            submit="Grant extension",
+        )
+
+
+class PauseChaseUpsForm(forms.Form):
+    reason = forms.CharField(
+        label="Why pause chase-ups for this letter?",
+        max_length=300,
+        error_messages={"required": "Enter why chase-ups are paused"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.text("reason"), submit="Pause chase-ups")
+
+
+class ThemeCodingForm(forms.Form):
+    """The coding of one reply against one theme; the page shows one per theme, by prefix."""
+
+    judgement = forms.ChoiceField(
+        choices=Judgement.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        label="Judgement",
+    )
+    excerpts = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        label="Excerpts",
+        help_text="Quote the reply word for word. Leave a blank line between excerpts.",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, theme: Theme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.theme = theme
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Field.radios("judgement", inline=True, legend_size=Size.SMALL),
+            Field.textarea("excerpts", rows=5),
+            Field.textarea("note", rows=2),
+        )
+        self.fields["judgement"].label = f"How does the reply answer “{theme.name}”?"
+
+    def excerpt_list(self) -> list[str]:
+        text = self.cleaned_data.get("excerpts", "")
+        return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]

@@ -1,0 +1,32 @@
+from letters.models import Coding, CodingSuggestion, Reply
+
+
+def coding_initial(reply: Reply) -> dict:
+    """Per theme of the reply's round: what the coding form starts with, and any suggestion.
+
+    A person's earlier coding wins; otherwise the system's suggestion is offered.
+    """
+    themes = list(reply.letter.round.themes.all())
+    codings = {
+        coding.theme_id: coding
+        for coding in Coding.objects.filter(reply=reply).prefetch_related("excerpts")
+    }
+    suggestions = {s.theme_id: s for s in CodingSuggestion.objects.filter(reply=reply)}
+    result = {}
+    for theme in themes:
+        coding, suggestion = codings.get(theme.pk), suggestions.get(theme.pk)
+        if coding:
+            initial = {
+                "judgement": coding.judgement,
+                "excerpts": "\n\n".join(excerpt.text for excerpt in coding.excerpts.all()),
+                "note": coding.note,
+            }
+        elif suggestion:
+            initial = {
+                "judgement": suggestion.judgement,
+                "excerpts": "\n\n".join(suggestion.excerpts),
+            }
+        else:
+            initial = {}
+        result[theme] = {"initial": initial, "suggestion": suggestion, "coding": coding}
+    return result

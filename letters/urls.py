@@ -1,0 +1,21 @@
+from django.urls import path
+
+from letters.views import letters, replies, rounds
+
+app_name = "letters"
+urlpatterns = [
+    path("rounds/", rounds.round_list, name="round_list"),
+    path("rounds/new/", rounds.round_create_view, name="round_create"),
+    path("rounds/<slug:slug>/", rounds.round_detail, name="round_detail"),
+    path("rounds/<slug:slug>/edit/", rounds.round_edit, name="round_edit"),
+    path("rounds/<slug:slug>/preview/", rounds.round_preview, name="round_preview"),
+    path("rounds/<slug:slug>/issue/", rounds.round_issue_view, name="round_issue"),
+    path("letters/<int:pk>/", letters.letter_detail, name="letter_detail"),
+    path("letters/<int:pk>/extend/", letters.letter_extend_view, name="letter_extend"),
+    path("letters/<int:pk>/pause/", letters.letter_pause_view, name="letter_pause"),
+    path("letters/<int:pk>/resume/", letters.letter_resume_view, name="letter_resume"),
+    path("replies/new/", replies.reply_log_view, name="reply_log"),
+    path("replies/<int:pk>/", replies.reply_detail, name="reply_detail"),
+    path("replies/<int:pk>/code/", replies.reply_code_view, name="reply_code"),
+    path("documents/<int:pk>/", replies.document_download, name="document_download"),
+]

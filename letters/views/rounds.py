@@ -1,0 +1,107 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from commissioner.roles import READERS, SECRETARIAT, role_required
+from forces.models import Force
+from letters.exports import TRACKER_COLUMNS, csv_response, tracker_table, xlsx_response
+from letters.filters import TrackerFilter
+from letters.forms import IssueRoundForm, RoundForm
+from letters.models import Round, TrackerStatus
+from letters.selectors.tracker import rounds_with_progress, tracker_counts, tracker_rows
+from letters.services.rounds import (
+    RoundNotDraft,
+    letter_preview,
+    round_create,
+    round_issue,
+    round_update,
+)
+
+
+@role_required(*READERS)
+def round_list(request):
+    return render(request, "letters/round_list.html", {"rounds": rounds_with_progress()})
+
+
+@role_required(SECRETARIAT)
+@require_http_methods(["GET", "POST"])
+def round_create_view(request):
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        round_ = round_create(created_by=request.user, **form.cleaned_data)
+        messages.success(request, f"Round “{round_}” saved as a draft.")
+        return redirect("letters:round_detail", slug=round_.slug)
+    return render(request, "letters/round_form.html", {"form": form})
+
+
+@role_required(SECRETARIAT)
+@require_http_methods(["GET", "POST"])
+def round_edit(request, slug):
+    round_ = get_object_or_404(Round, slug=slug)
+    if not round_.is_draft:
+        messages.error(request, f"“{round_}” has been issued; its letters can no longer change.")
+        return redirect("letters:round_detail", slug=slug)
+    form = RoundForm(request.POST or None, instance=round_)
+    if request.method == "POST" and form.is_valid():
+        round_update(round=round_, **form.cleaned_data)
+        messages.success(request, "Round saved.")
+        return redirect("letters:round_detail", slug=slug)
+    return render(request, "letters/round_form.html", {"form": form, "round": round_})
+
+
+@role_required(*READERS)
+def round_detail(request, slug):
+    """The round's tracker: every letter, filterable and sortable, with CSV and XLSX exports."""
+    round_ = get_object_or_404(Round.objects.prefetch_related("themes"), slug=slug)
+    theme_count = len(round_.themes.all())
+    filters = TrackerFilter(request.GET or None, queryset=tracker_rows(round=round_))
+    rows = filters.qs
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        table = tracker_table(rows, theme_count=theme_count)
+        respond = csv_response if export == "csv" else xlsx_response
+        return respond(f"tracker-{round_.slug}", TRACKER_COLUMNS, table)
+    return render(
+        request,
+        "letters/round_detail.html",
+        {
+            "round": round_,
+            "filters": filters,
+            "rows": rows,
+            "counts": tracker_counts(round=round_),
+            "statuses": TrackerStatus,
+            "theme_count": theme_count,
+            "forces": Force.objects.only("code", "name"),
+            "query_string": request.GET.urlencode(),
+        },
+    )
+
+
+@role_required(*READERS)
+def round_preview(request, slug):
+    round_ = get_object_or_404(Round, slug=slug)
+    force = get_object_or_404(Force, code=request.GET.get("force", "metropolitan"))
+    letter = letter_preview(round=round_, force=force)
+    return render(
+        request,
+        "letters/round_preview.html",
+        {"round": round_, "letter": letter, "force": force, "forces": Force.objects.all()},
+    )
+
+
+@role_required(SECRETARIAT)
+@require_http_methods(["GET", "POST"])
+def round_issue_view(request, slug):
+    round_ = get_object_or_404(Round, slug=slug)
+    form = IssueRoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            letters = round_issue(
+                round=round_, forces=form.cleaned_data["forces"], issued_by=request.user
+            )
+        except RoundNotDraft as not_draft:
+            messages.error(request, str(not_draft))
+        else:
+            messages.success(request, f"{len(letters)} letters issued.")
+        return redirect("letters:round_detail", slug=slug)
+    return render(request, "letters/round_issue.html", {"round": round_, "form": form})

@@ -1,0 +1,115 @@
+"""Every page is behind login, and each role reaches only what it may.
+
+The table below must list every named URL of the project's apps: a new view without an
+access rule here fails `test_every_view_is_in_the_access_table`.
+"""
+
+from datetime import date
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from commissioner.roles import ADMIN, COMMISSIONER, READERS, SECRETARIAT
+from letters.models import Reply
+from letters.services.replies import reply_log
+from tests.conftest import issue_round, make_round, text_document
+
+pytestmark = pytest.mark.django_db
+
+# url name -> (roles allowed, how to build the URL's arguments from the objects fixture)
+ACCESS = {
+    "letters:round_list": (READERS, lambda o: {}),
+    "letters:round_create": ((SECRETARIAT,), lambda o: {}),
+    "letters:round_detail": (READERS, lambda o: {"slug": o["round"].slug}),
+    "letters:round_edit": ((SECRETARIAT,), lambda o: {"slug": o["draft"].slug}),
+    "letters:round_preview": (READERS, lambda o: {"slug": o["draft"].slug}),
+    "letters:round_issue": ((SECRETARIAT,), lambda o: {"slug": o["draft"].slug}),
+    "letters:letter_detail": (READERS, lambda o: {"pk": o["letter"].pk}),
+    "letters:letter_extend": ((SECRETARIAT,), lambda o: {"pk": o["letter"].pk}),
+    "letters:letter_pause": ((SECRETARIAT,), lambda o: {"pk": o["letter"].pk}),
+    "letters:letter_resume": ((SECRETARIAT,), lambda o: {"pk": o["letter"].pk}),
+    "letters:reply_log": ((SECRETARIAT,), lambda o: {}),
+    "letters:reply_detail": (READERS, lambda o: {"pk": o["reply"].pk}),
+    "letters:reply_code": ((SECRETARIAT,), lambda o: {"pk": o["reply"].pk}),
+    "letters:document_download": (READERS, lambda o: {"pk": o["reply"].documents.get().pk}),
+    "forces:force_list": (READERS, lambda o: {}),
+    "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
+    "forces:force_edit": ((SECRETARIAT, ADMIN), lambda o: {"code": "kent"}),
+}
+# Views that only accept POST answer GET with 405 once the role check has passed.
+POST_ONLY = {"letters:letter_resume"}
+PROJECT_NAMESPACES = ("letters", "forces")
+
+
+@pytest.fixture
+def objects(secretariat_user):
+    round_ = issue_round(created_by=secretariat_user)
+    letter = round_.letters.get(force__code="kent")
+    reply = reply_log(
+        letter=letter,
+        kind=Reply.Kind.FULL,
+        received_on=date(2019, 11, 1),
+        channel="post",
+        from_name="CC",
+        documents=[text_document("A reply.")],
+        logged_by=secretariat_user,
+    )
+    draft = make_round(created_by=secretariat_user, reference_prefix="IASC/2020-01")
+    return {"round": round_, "letter": letter, "reply": reply, "draft": draft}
+
+
+def _url(name, objects):
+    return reverse(name, kwargs=ACCESS[name][1](objects))
+
+
+def test_every_view_is_in_the_access_table():
+    names = set()
+    for namespace in PROJECT_NAMESPACES:
+        resolver = get_resolver().namespace_dict[namespace][1]
+        names |= {f"{namespace}:{name}" for name in resolver.reverse_dict if isinstance(name, str)}
+    assert names == set(ACCESS)
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_anonymous_users_are_sent_to_sign_in(client, objects, name):
+    url = _url(name, objects)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_a_user_without_a_role_is_refused(no_role_client, objects, name):
+    assert no_role_client.get(_url(name, objects)).status_code == 403
+    assert no_role_client.post(_url(name, objects)).status_code == 403
+
+
+@pytest.mark.parametrize("role", [SECRETARIAT, COMMISSIONER, ADMIN])
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_each_role_reaches_exactly_its_views(client, django_user_model, objects, name, role):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username=f"user-{role}")
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    response = client.get(_url(name, objects))
+    allowed = role in ACCESS[name][0]
+    if not allowed:
+        assert response.status_code == 403
+    elif name in POST_ONLY:
+        assert response.status_code == 405
+    else:
+        assert response.status_code == 200
+
+
+def test_forms_refuse_a_post_without_the_csrf_token(objects, secretariat_user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(secretariat_user)
+    response = client.post(
+        reverse("letters:letter_pause", args=[objects["letter"].pk]), {"reason": "x"}
+    )
+    assert response.status_code == 403
+    objects["letter"].refresh_from_db()
+    assert not objects["letter"].chase_paused
