@@ -65,9 +65,7 @@ class Round(models.Model):
     body = models.TextField(
         help_text="The letter's text. Merge fields in double braces, e.g. {{ force_name }}."
     )
-    reply_working_days = models.PositiveSmallIntegerField(
-        "reply period (working days)", default=20
-    )
+    reply_working_days = models.PositiveSmallIntegerField("reply period (working days)", default=20)
     themes = models.ManyToManyField(Theme, related_name="rounds", blank=True)
     first_reminder_days = models.PositiveSmallIntegerField(
         "first reminder (working days after the due date)", default=0
@@ -162,7 +160,9 @@ class Letter(models.Model):
     class Meta:
         ordering = ["force__name"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "force"], name="one_letter_per_force_per_round"),
+            models.UniqueConstraint(
+                fields=["round", "force"], name="one_letter_per_force_per_round"
+            ),
             models.CheckConstraint(
                 condition=Q(due_on__gte=F("issued_on")), name="letter_due_after_issue"
             ),
@@ -356,15 +356,15 @@ class CodingSuggestion(models.Model):
     score = models.FloatField()
     excerpts = models.JSONField(default=list, help_text="Candidate sentences, best first.")
     reasons = models.JSONField(default=list, help_text="Why: words matched, similar excerpts.")
-    decision = models.CharField(
-        max_length=10, choices=Decision.choices, default=Decision.PENDING
-    )
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["theme__order"]
         constraints = [
-            models.UniqueConstraint(fields=["reply", "theme"], name="one_suggestion_per_reply_theme"),
+            models.UniqueConstraint(
+                fields=["reply", "theme"], name="one_suggestion_per_reply_theme"
+            ),
         ]
 
 

@@ -55,6 +55,8 @@ class LearnedExample:
     theme_code: str
     judgement: str
     text: str
+    # The reply it was quoted from, so a caller can keep a reply from learning from itself.
+    source_reply_id: int | None = None
 
 
 @dataclass(frozen=True)
