@@ -34,8 +34,10 @@ NOT_ADDRESSED = "not"
 MAX_EXCERPTS = 3
 # A sentence's cue weights must add up to this for it to count as evidence for a theme.
 EVIDENCE_THRESHOLD = 1.0
-# Cosine similarity to a coded excerpt from which the resemblance is worth saying.
+# Cosine similarity to a coded excerpt from which the resemblance is worth saying, and from
+# which it is evidence on its own.
 SIMILARITY_FLOOR = 0.3
+SIMILAR_ENOUGH = 0.45
 
 
 @dataclass(frozen=True)
@@ -635,7 +637,7 @@ def _score_sentence(
             concepts[match.cue.concept] = match
     score = sum(match.cue.weight for match in concepts.values())
     if resemblance is not None:
-        score += min(1.2, 2 * resemblance.similarity)
+        score += min(1.2, EVIDENCE_THRESHOLD * resemblance.similarity / SIMILAR_ENOUGH)
     with_heading = heading_matches and score > 0
     if with_heading:
         score += 0.4
