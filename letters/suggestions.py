@@ -38,6 +38,10 @@ EVIDENCE_THRESHOLD = 1.0
 # which it is evidence on its own.
 SIMILARITY_FLOOR = 0.3
 SIMILAR_ENOUGH = 0.45
+# What a heading naming the theme adds to a sentence under it that already has a cue.
+HEADING_WEIGHT = 0.4
+# What is left of a sentence's weight when it only puts the theme off to a later letter.
+DEFERRED_FACTOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,9 @@ class Sentence:
     text: str
     start: int
     end: int
-    heading: str = ""
-    in_body: bool = True
-    is_heading: bool = False
+    heading: str = ""  # the section heading it sits under
+    in_body: bool = True  # between the salutation and the sign-off
+    is_layout: bool = False  # a heading, address, date or signature line, not prose
 
     @property
     def words(self) -> int:
@@ -113,7 +117,7 @@ class Sentence:
     @property
     def is_candidate(self) -> bool:
         """Whether the sentence can be offered as an excerpt."""
-        return self.in_body and not self.is_heading and self.words >= 5
+        return self.in_body and not self.is_layout and self.words >= 5
 
 
 _SALUTATION = re.compile(r"^\s*(?:Dear|To whom it may concern)\b", re.IGNORECASE)
@@ -233,12 +237,11 @@ def split_sentences(text: str) -> list[Sentence]:
             in_body = body_start <= start < body_end
             if kind == "line":
                 line = text[start:end]
-                is_heading = in_body and not _SUBJECT_LINE.search(line)
-                if is_heading:
+                if in_body and not _SUBJECT_LINE.search(line):
                     marker = _LIST_MARKER.match(line)
                     heading = line[marker.end() if marker else 0 :].strip(" :.")
                 sentences.append(
-                    Sentence(line, start, end, heading, in_body=in_body, is_heading=True)
+                    Sentence(line, start, end, heading, in_body=in_body, is_layout=True)
                 )
                 continue
             spans = _split_prose(text, start, end)
@@ -248,13 +251,8 @@ def split_sentences(text: str) -> list[Sentence]:
                 run_in = in_body and index == 0 and len(spans) > 1 and len(piece.split()) <= 4
                 if run_in:
                     heading = piece.strip(" :.")
-                sentences.append(Sentence(piece, s, e, heading, in_body, is_heading=run_in))
+                sentences.append(Sentence(piece, s, e, heading, in_body, is_layout=run_in))
     return sentences
-
-
-def body_text(text: str) -> str:
-    """The letter's text between salutation and sign-off, for counting words."""
-    return " ".join(s.text for s in split_sentences(text) if s.in_body and not s.is_heading)
 
 
 # --------------------------------------------------------------------------------------
@@ -640,10 +638,10 @@ def _score_sentence(
         score += min(1.2, EVIDENCE_THRESHOLD * resemblance.similarity / SIMILAR_ENOUGH)
     with_heading = heading_matches and score > 0
     if with_heading:
-        score += 0.4
+        score += HEADING_WEIGHT
     deferred = bool(_DEFERRAL.search(sentence.text)) and not _concrete(sentence.text)
     if deferred:
-        score *= 0.3
+        score *= DEFERRED_FACTOR
     return _SentenceScore(index, score, concepts, with_heading, resemblance, deferred)
 
 
@@ -694,7 +692,9 @@ def _judge_theme(
             + (" (addressed)" if judgement == ADDRESSED else " (partly)")
         )
         excerpts = tuple(sentences[s.index].text for s in evidence[:MAX_EXCERPTS])
-        return ThemeSuggestion(theme.code, judgement, round(score, 3), excerpts, tuple(reasons))
+        return ThemeSuggestion(
+            theme.code, judgement, round(score, 3), excerpts, tuple(dict.fromkeys(reasons))
+        )
 
     deferrals = [s for s in scores if s.deferred and s.concepts]
     passing = sorted((s for s in scores if s.score > 0), key=lambda s: -s.score)
@@ -743,7 +743,7 @@ HOLDING_MAX_WORDS = 300
 def _judge_holding(
     sentences: Sequence[Sentence], evidence_sentences: set[int]
 ) -> HoldingSuggestion:
-    body = [s for s in sentences if s.in_body and not s.is_heading]
+    body = [s for s in sentences if s.in_body and not s.is_layout]
     words = sum(s.words for s in body)
     promises = [s for s in body if _LATER_REPLY.search(s.text)]
     substance = len(evidence_sentences)
@@ -783,11 +783,11 @@ def suggest_coding(
     cues = {theme.code: _theme_cues(theme, themes) for theme in themes}
     resemblances = _resemblances(sentences, examples, {theme.code for theme in themes})
 
-    per_sentence: list[dict[str, tuple[list[_Match], list[str]]]] = []
-    for sentence in sentences:
-        per_sentence.append(
-            {code: _find(theme_cues, sentence.text) for code, theme_cues in cues.items()}
-        )
+    candidates = [index for index, sentence in enumerate(sentences) if sentence.is_candidate]
+    per_sentence = {
+        index: {code: _find(theme_cues, sentences[index].text) for code, theme_cues in cues.items()}
+        for index in candidates
+    }
 
     def heading_matches(heading: str, theme: ThemeSpec) -> bool:
         if not heading:
@@ -801,9 +801,8 @@ def suggest_coding(
     evidence_sentences: set[int] = set()
     for theme in themes:
         scores, other_senses = [], []
-        for index, sentence in enumerate(sentences):
-            if not sentence.is_candidate:
-                continue
+        for index in candidates:
+            sentence = sentences[index]
             matches, not_counted = per_sentence[index][theme.code]
             other_senses.extend(not_counted)
             claimed = [
