@@ -231,6 +231,9 @@ class Reply(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     logged_at = models.DateTimeField(default=timezone.now)
+    # What the suggester thinks of the reply's kind; a person still sets `kind`.
+    holding_suggested = models.BooleanField(null=True, blank=True)
+    holding_reasons = models.JSONField(default=list, blank=True)
     history = HistoricalRecords()
 
     class Meta:
