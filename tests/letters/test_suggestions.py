@@ -21,7 +21,7 @@ from letters.suggestions import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SAMPLES = DATA / "sample_replies"
+SAMPLES = Path(__file__).resolve().parents[2] / "letters" / "demo_data" / "sample_replies"
 HOLDOUT = DATA / "holdout_replies"
 LAST_LINE = re.compile(r"^precision=(\d\.\d{3}) recall=(\d\.\d{3}) holding_accuracy=(\d\.\d{3})$")
 
