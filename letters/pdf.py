@@ -144,7 +144,7 @@ def render_pdf(template_name: str, context: dict, *, media_prefixes: tuple[str, 
 
 def letter_pdf(letter: Letter) -> bytes:
     """The letter on the office's letterhead, as it is sent to the force."""
-    return render_pdf("letters/pdf/letter.html", _letter_context(letter))
+    return render_pdf("letters/pdf/letter.html", letter_context(letter))
 
 
 def reminder_pdf(reminder: Reminder) -> bytes:
@@ -153,7 +153,7 @@ def reminder_pdf(reminder: Reminder) -> bytes:
     earlier_reminders = letter.reminders.filter(created_at__lt=reminder.created_at).order_by(
         "created_at"
     )
-    context = _letter_context(letter) | {
+    context = letter_context(letter) | {
         "reminder": reminder,
         "dated": timezone.localdate(reminder.created_at),
         "extensions": letter.extensions.order_by("new_due_on"),
@@ -162,7 +162,8 @@ def reminder_pdf(reminder: Reminder) -> bytes:
     return render_pdf("letters/pdf/reminder.html", context)
 
 
-def _letter_context(letter: Letter) -> dict:
+def letter_context(letter: Letter) -> dict:
+    """What letters/pdf/letter.html needs: the letter, its address block, the office's details."""
     address = letter.address_lines
     addressee = (
         f"{letter.addressee_title} {letter.addressee_name}"

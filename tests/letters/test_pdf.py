@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import weasyprint
+from django.core.management import call_command
 from pypdf import PdfReader
 
 from forces.models import Force
@@ -334,3 +335,19 @@ def test_fetcher_serves_media_only_in_the_folders_it_was_given(settings):
 def test_media_prefixes_must_be_folders_inside_media_root(prefix):
     with pytest.raises(ValueError, match="media prefix"):
         ProjectURLFetcher(media_prefixes=(prefix,))
+
+
+@pytest.mark.django_db
+def test_letter_keeps_its_stylesheet_and_fonts_when_static_files_are_hashed(settings, tmp_path):
+    # Production serves collected files with hashed names from STATIC_ROOT.
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}
+    }
+    call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=["admin", "gov*"])
+
+    pdf = letter_pdf(make_letter())
+
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    fonts = {font.get_object()["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
+    assert fonts and all("Letter-Sans" in font for font in fonts)
