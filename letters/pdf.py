@@ -41,6 +41,8 @@ class ProjectURLFetcher(weasyprint.URLFetcher):
     """
 
     def __init__(self, *, media_prefixes: tuple[str, ...] = ()):
+        # fail_on_errors=False turns a refusal into a missing resource, not a failed PDF; the
+        # other options lock the parent's fetch() down too, though ours never calls it.
         super().__init__(
             allowed_protocols=frozenset({"file", "data"}),
             allow_redirects=False,

@@ -130,6 +130,14 @@ def test_one_page_letter_has_no_page_number():
 
 
 @pytest.mark.django_db
+def test_letter_without_a_named_head_goes_to_the_office_holder():
+    (text,) = pages_text(letter_pdf(make_letter("city-of-london")))
+
+    assert "The Commissioner City of London Police" in text
+    assert "Dear Commissioner," in text
+
+
+@pytest.mark.django_db
 def test_long_letter_numbers_its_continuation_pages_and_repeats_the_reference():
     paragraph = "Forces have developed their response to modern slavery over several years. " * 9
     letter = make_letter(body="\n\n".join([paragraph] * 12))
@@ -203,6 +211,22 @@ def test_escalation_recalls_earlier_reminders_and_says_what_happens_next():
     assert "I must now ask you to send your reply by 20 December 2019" in text
     assert "your force did not reply" in text
     assert "extend the date" not in text
+
+
+@pytest.mark.django_db
+def test_second_reminder_without_a_date_asks_for_a_reply_as_soon_as_possible():
+    reminder = Reminder.objects.create(
+        letter=make_letter(),
+        step=Reminder.Step.SECOND,
+        chased_due_on=date(2019, 11, 8),
+        created_at=datetime(2019, 11, 25, 2, 30, tzinfo=LONDON),
+    )
+
+    (text,) = pages_text(reminder_pdf(reminder))
+
+    assert "Second reminder: Modern slavery prosecutions" in text
+    assert "Your reply was due by 8 November 2019 and I have still not received it." in text
+    assert "Please send your reply as soon as possible" in text
 
 
 def test_canary_server_sees_what_weasyprints_default_fetcher_fetches(canary_server):
