@@ -208,6 +208,7 @@ def test_escalation_recalls_earlier_reminders_and_says_what_happens_next():
 
     assert "Final reminder: Modern slavery prosecutions" in text
     assert "I wrote again on 11 November 2019 and 25 November 2019 to remind you." in text
+    assert "Despite my reminders, I have still not received it." in text
     assert "I must now ask you to send your reply by 20 December 2019" in text
     assert "your force did not reply" in text
     assert "extend the date" not in text
