@@ -194,6 +194,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # In-process tasks would log every success into the web server's console.
-    "loggers": {"celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
+    "loggers": {
+        # In-process tasks would log every success into the web server's console.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # WeasyPrint reports every step of every PDF at INFO; its warnings still show.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -2,7 +2,7 @@
 # Installs the Debian packages the product and its tests need, when they are missing.
 #   libharfbuzz-subset0  WeasyPrint subsets fonts with HarfBuzz (about 45 ms a letter
 #                        instead of 300 ms with the fontTools fallback)
-#   fonts-dejavu-core    a font the PDFs can rely on
+#   fonts-dejavu-core    a fallback for characters the PDFs' own font (static/fonts) lacks
 # With "test": chromium for the browser tests, dovecot-imapd for the IMAP tests.
 set -euo pipefail
 

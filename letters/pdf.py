@@ -1,0 +1,189 @@
+"""PDFs of letters and reminders, drawn by WeasyPrint from the project's templates, CSS and fonts.
+
+Rendering reaches neither the network nor the wider filesystem: ProjectURLFetcher serves only
+the project's static files, media files in folders the caller names, and data: images.
+"""
+
+import base64
+import binascii
+import logging
+import mimetypes
+import os
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+import weasyprint
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint.urls import URLFetcherResponse, path2url
+
+from letters.models import Letter, Reminder
+
+logger = logging.getLogger(__name__)
+
+
+class ResourceRefused(ValueError):
+    """A document asked for something outside what the project lets WeasyPrint read."""
+
+
+class ProjectURLFetcher(weasyprint.URLFetcher):
+    """Serves the project's static files, media in the given folders, and data: images.
+
+    Static files are found as Django finds them (finders, then STATIC_ROOT), named either by
+    their site path (`/static/pdf/letter.css`, also as `file:///static/...` once WeasyPrint has
+    joined it to the base URL) or by the file URL they resolve to. Media files are served only
+    under `media_prefixes`, folders inside MEDIA_ROOT (e.g. a round's stored files), named by
+    MEDIA_URL path or file URL. Everything else is refused, and a refused resource is simply
+    missing from the PDF: WeasyPrint logs it and carries on.
+    """
+
+    def __init__(self, *, media_prefixes: tuple[str, ...] = ()):
+        # fail_on_errors=False turns a refusal into a missing resource, not a failed PDF; the
+        # other options lock the parent's fetch() down too, though ours never calls it.
+        super().__init__(
+            allowed_protocols=frozenset({"file", "data"}),
+            allow_redirects=False,
+            fail_on_errors=False,
+        )
+        self.static_roots = _static_roots()
+        self.media_roots = tuple(_media_folder(prefix) for prefix in media_prefixes)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url)
+        except ResourceRefused as refusal:
+            logger.warning("PDF resource refused: %.200s (%s)", url, refusal)
+            raise
+
+    def _fetch(self, url: str) -> URLFetcherResponse:
+        if url.startswith("/"):
+            return self._file(url)
+        scheme = url.partition(":")[0].lower()
+        if scheme == "data":
+            return _data_image(url)
+        if scheme == "file":
+            parts = urlsplit(url)
+            if parts.netloc not in ("", "localhost"):
+                raise ResourceRefused("file URL on another host")
+            return self._file(unquote(parts.path))
+        raise ResourceRefused(f"the {scheme or 'missing'} protocol is not served")
+
+    def _file(self, url_path: str) -> URLFetcherResponse:
+        if "\x00" in url_path or ".." in url_path.split("/"):
+            raise ResourceRefused("the path climbs out of its folder")
+        try:
+            path = self._local_path(url_path)
+        except SuspiciousFileOperation as error:
+            raise ResourceRefused(str(error)) from error
+        if path is None or not path.is_file():
+            raise ResourceRefused("not a file the project serves")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        # Name the checked file: WeasyPrint may read an image again from the response's path.
+        return URLFetcherResponse(
+            path2url(path), path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+    def _local_path(self, url_path: str) -> Path | None:
+        """The real file `url_path` names, if it lies in a folder this fetcher serves."""
+        if url_path.startswith(settings.STATIC_URL):
+            name = url_path.removeprefix(settings.STATIC_URL)
+            found = finders.find(name) or Path(settings.STATIC_ROOT, name)
+            return _inside(found, self.static_roots)
+        if url_path.startswith(settings.MEDIA_URL):
+            name = url_path.removeprefix(settings.MEDIA_URL)
+            return _inside(Path(settings.MEDIA_ROOT, name), self.media_roots)
+        return _inside(Path(url_path), self.static_roots + self.media_roots)
+
+
+def _static_roots() -> tuple[Path, ...]:
+    locations = [settings.STATIC_ROOT] if settings.STATIC_ROOT else []
+    for finder in finders.get_finders():
+        locations += [storage.location for storage in getattr(finder, "storages", {}).values()]
+    return tuple(Path(os.path.realpath(location)) for location in locations)
+
+
+def _media_folder(prefix: str) -> Path:
+    parts = PurePosixPath(prefix).parts
+    if not parts or prefix.startswith("/") or ".." in parts:
+        raise ValueError(f"A media prefix must be a folder inside MEDIA_ROOT, not {prefix!r}.")
+    return Path(os.path.realpath(Path(settings.MEDIA_ROOT, prefix)))
+
+
+def _inside(path: str | Path, roots: tuple[Path, ...]) -> Path | None:
+    # Resolving symlinks first means a link pointing out of a served folder is refused.
+    real = Path(os.path.realpath(path))
+    return real if any(real.is_relative_to(root) for root in roots) else None
+
+
+def _data_image(url: str) -> URLFetcherResponse:
+    header, comma, payload = url[len("data:") :].partition(",")
+    params = [param.strip().lower() for param in header.split(";")]
+    media_type = params[0]
+    if not comma or not media_type.startswith("image/"):
+        raise ResourceRefused("only images may come as data: URLs")
+    data = unquote_to_bytes(payload)
+    if "base64" in params[1:]:
+        try:
+            data = base64.b64decode(data)
+        except binascii.Error as error:
+            raise ResourceRefused("the data: URL's base64 is broken") from error
+    return URLFetcherResponse(url, data, headers={"Content-Type": media_type})
+
+
+def render_pdf(template_name: str, context: dict, *, media_prefixes: tuple[str, ...] = ()) -> bytes:
+    """Render a Django template to PDF, fetching only what ProjectURLFetcher allows."""
+    html = render_to_string(template_name, context)
+    document = weasyprint.HTML(
+        string=html,
+        base_url=path2url(settings.BASE_DIR),
+        url_fetcher=ProjectURLFetcher(media_prefixes=media_prefixes),
+    )
+    return document.write_pdf()
+
+
+def letter_pdf(letter: Letter) -> bytes:
+    """The letter on the office's letterhead, as it is sent to the force."""
+    return render_pdf("letters/pdf/letter.html", letter_context(letter))
+
+
+def reminder_pdf(reminder: Reminder) -> bytes:
+    """A chase-up letter quoting the original letter's reference, dates and any extensions."""
+    letter = reminder.letter
+    earlier_reminders = letter.reminders.filter(created_at__lt=reminder.created_at).order_by(
+        "created_at"
+    )
+    context = letter_context(letter) | {
+        "reminder": reminder,
+        "dated": timezone.localdate(reminder.created_at),
+        "extensions": letter.extensions.order_by("new_due_on"),
+        "earlier_reminder_dates": [timezone.localdate(r.created_at) for r in earlier_reminders],
+    }
+    return render_pdf("letters/pdf/reminder.html", context)
+
+
+def letter_context(letter: Letter) -> dict:
+    """What letters/pdf/letter.html needs: the letter, its address block, the office's details."""
+    address = letter.address_lines
+    addressee = (
+        f"{letter.addressee_title} {letter.addressee_name}"
+        if letter.addressee_name
+        else f"The {letter.addressee_title}"
+    )
+    # The stored address may already start with the force's name; print it once.
+    force_line = [] if address[:1] == [letter.force.name] else [letter.force.name]
+    return {
+        "letter": letter,
+        "address_block": [addressee, *force_line, *address],
+        "dated": letter.issued_on,
+        "salutation": letter.salutation.strip().rstrip(",") + ",",
+        "office": {
+            "name": settings.OFFICE_NAME,
+            "address": settings.OFFICE_ADDRESS,
+            "signatory": settings.OFFICE_SIGNATORY,
+            "phone": settings.OFFICE_PHONE,
+            "email": settings.DEFAULT_FROM_EMAIL,
+        },
+    }
