@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -8,6 +9,7 @@ from letters.exports import TRACKER_COLUMNS, csv_response, tracker_table, xlsx_r
 from letters.filters import TrackerFilter
 from letters.forms import IssueRoundForm, RoundForm
 from letters.models import Round, TrackerStatus
+from letters.pdf import letter_context, letter_pdf
 from letters.selectors.tracker import rounds_with_progress, tracker_counts, tracker_rows
 from letters.services.rounds import (
     RoundNotDraft,
@@ -82,10 +84,14 @@ def round_preview(request, slug):
     round_ = get_object_or_404(Round, slug=slug)
     force = get_object_or_404(Force, code=request.GET.get("force", "metropolitan"))
     letter = letter_preview(round=round_, force=force)
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(letter_pdf(letter), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="preview-{force.code}.pdf"'
+        return response
     return render(
         request,
         "letters/round_preview.html",
-        {"round": round_, "letter": letter, "force": force, "forces": Force.objects.all()},
+        {**letter_context(letter), "round": round_, "force": force, "forces": Force.objects.all()},
     )
 
 

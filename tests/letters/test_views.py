@@ -328,3 +328,19 @@ def test_the_tracker_and_round_list_run_a_constant_number_of_queries(
         secretariat_client.get(reverse("letters:round_detail", args=[made[-1].slug]))
     with django_assert_max_num_queries(8):
         secretariat_client.get(reverse("letters:round_list"))
+
+
+def test_the_preview_pdf_is_the_letter_on_letterhead(secretariat_client, secretariat_user):
+    from pypdf import PdfReader
+
+    from tests.conftest import make_round
+
+    round_ = make_round(created_by=secretariat_user)
+    response = secretariat_client.get(
+        reverse("letters:round_preview", args=[round_.slug]),
+        {"force": "city-of-london", "format": "pdf"},
+    )
+    assert response["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Dear Commissioner," in text
+    assert "City of London Police" in text
