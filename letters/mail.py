@@ -33,7 +33,6 @@ RECOGNITION_HEADERS = (
     "References",
     "X-Failed-Recipients",
     "Return-Path",
-    "List-Id",
 )
 
 # Deeper nesting is only ever hostile; the stdlib parser recurses per level.
@@ -219,7 +218,9 @@ def _looks_like_bounce(parsed: ParsedMessage) -> bool:
     if "X-Failed-Recipients" in parsed.headers:
         return True
     from_bouncer = bool(
-        _BOUNCE_SENDER.match(parsed.from_address) or _BOUNCE_SENDER_NAME.match(parsed.from_name)
+        _BOUNCE_SENDER.match(parsed.from_address)
+        or _BOUNCE_SENDER_NAME.match(parsed.from_name)
+        or parsed.headers.get("Return-Path", "").strip() == "<>"  # the null sender of bounces
     )
     return from_bouncer and bool(_BOUNCE_SUBJECT.search(parsed.subject))
 
