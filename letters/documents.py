@@ -41,6 +41,7 @@ from typing import BinaryIO, NamedTuple
 import docx
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from docx.document import Document as WordDocument
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -64,7 +65,6 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "eml": "message/rfc822",
 }  # plain text's depends on its encoding
-_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "txt": "txt", "eml": "eml"}
 _CLAIMS = {
     "pdf": "a PDF",
     "docx": "a Word document",
@@ -231,10 +231,13 @@ def _check(data: bytes, name: str, *, deadline: float, depth: int) -> CheckedDoc
     if not data:
         raise DocumentRejected(f"‘{name}’ is empty.")
     identity = _identify(data, name)
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    claimed = extension if extension in _CLAIMS else None
+    if identity.kind == "eml" and claimed == "txt":
+        text, charset = _decode_text(data)
+        if text is not None:  # a saved email is text too
+            identity = _Identity("txt", _CONTENTS["txt"], text, charset)
     kind, content = identity.kind, identity.content
-    claimed = _EXTENSIONS.get(name.rpartition(".")[2].lower()) if "." in name else None
-    if kind == "eml" and claimed == "txt":
-        kind = "txt"  # a saved email is text too
     if claimed and kind != claimed:
         raise DocumentRejected(f"‘{name}’ is not {_CLAIMS[claimed]}: its content is {content}.")
     if kind is None:
@@ -353,7 +356,7 @@ def _decode_text(data: bytes) -> tuple[str | None, str]:
             candidates = ((codec, charset),)
             break
     else:
-        # Not UTF-8: Windows-1252 is what British offices' older tools write.
+        # UTF-8, or else Windows-1252: what British offices' older tools write.
         candidates = (("utf-8", "utf-8"), ("cp1252", "windows-1252"))
     for codec, charset in candidates:
         try:
@@ -498,7 +501,7 @@ def _refuse_zip_bomb(entries: list[zipfile.ZipInfo], name: str) -> None:
             )
 
 
-def _docx_headers_or_footers(document, *, footers: bool) -> list[str]:
+def _docx_headers_or_footers(document: WordDocument, *, footers: bool) -> list[str]:
     """The distinct text of the sections' headers (or footers): letterheads hold references."""
     texts: list[str] = []
     for section in document.sections:

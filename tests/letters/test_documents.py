@@ -297,7 +297,9 @@ def test_a_name_without_a_known_extension_is_judged_by_content(reply_pdf):
 
 
 def test_an_email_saved_as_txt_is_text_but_text_saved_as_eml_is_refused():
-    assert check_document(make_email().as_bytes(), filename="reply.txt").kind == "txt"
+    saved_as_text = check_document(make_email().as_bytes(), filename="reply.txt")
+    assert (saved_as_text.kind, saved_as_text.content_type) == ("txt", "text/plain; charset=utf-8")
+    assert "Subject: Re: IASC/2019-10/AVS" in saved_as_text.text
     assert check_document(make_email().as_bytes(), filename="reply").kind == "eml"
     assert refusal(b"Dear Commissioner,\nthank you.", "reply.eml") == (
         "‘reply.eml’ is not an email message: its content is plain text."
