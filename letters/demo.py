@@ -14,7 +14,6 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from letters.documents import check_document
 from letters.models import Judgement, Reply, Round, Theme, ThemeReview
 from letters.services.coding import coding_save
 from letters.services.letters import letter_extend
-from letters.services.replies import IncomingDocument, reply_log
+from letters.services.replies import reply_log
 from letters.services.rounds import round_create, round_issue
 from letters.working_days import add_working_days
 
@@ -330,9 +329,7 @@ def _sample_labels() -> dict[str, dict[str, str]]:
 
 
 def _log_text_reply(letter, *, kind, received_on, from_name, text, filename, by, summary=""):
-    content = text.encode()
-    checked = check_document(content, filename=filename)
-    document = IncomingDocument(ContentFile(content, name=filename), checked)
+    document = check_document(text.encode(), filename=filename)
     return reply_log(
         letter=letter,
         kind=kind,

@@ -7,7 +7,7 @@ from django.conf import settings
 from forces.models import Force
 from letters.documents import DocumentRejected, check_document
 from letters.models import MERGE_FIELDS, Judgement, Letter, Reply, Round, Theme
-from letters.services.replies import IncomingDocument, validate_received_on
+from letters.services.replies import validate_received_on
 
 
 def _helper(*fields, submit: str) -> FormHelper:
@@ -107,9 +107,7 @@ class DocumentsField(forms.FileField):
         checked, errors = [], []
         for upload in files:
             try:
-                checked.append(
-                    IncomingDocument(upload, check_document(upload, filename=upload.name))
-                )
+                checked.append(check_document(upload, filename=upload.name))
             except DocumentRejected as rejected:
                 errors.append(str(rejected))
         if errors:

@@ -98,13 +98,9 @@ def issue_round(*, created_by, issued_on=None, forces=None, **kw):
 
 
 def text_document(text: str, name: str = "reply.txt"):
-    from django.core.files.base import ContentFile
-
     from letters.documents import check_document
-    from letters.services.replies import IncomingDocument
 
-    content = text.encode()
-    return IncomingDocument(ContentFile(content, name=name), check_document(content, filename=name))
+    return check_document(text.encode(), filename=name)
 
 
 @pytest.fixture

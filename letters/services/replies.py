@@ -1,24 +1,15 @@
 """Logging what forces send back."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from letters.documents import CheckedDocument
 from letters.models import Letter, Reply, ReplyDocument
 from letters.tasks import suggest_coding
-
-
-@dataclass(frozen=True)
-class IncomingDocument:
-    """An uploaded file that passed the content checks, with what the checks found."""
-
-    file: File
-    checked: CheckedDocument
 
 
 def validate_received_on(letter: Letter, received_on: date) -> None:
@@ -49,7 +40,7 @@ def reply_log(
     from_name: str,
     logged_by,
     summary: str = "",
-    documents: list[IncomingDocument] = (),
+    documents: list[CheckedDocument] = (),
     received_at: datetime | None = None,
 ) -> Reply:
     """Record a reply and its documents, and move the letter on.
@@ -66,22 +57,22 @@ def reply_log(
         channel=channel,
         from_name=from_name,
         summary=summary,
-        text="\n\n".join(doc.checked.text for doc in documents if doc.checked.text),
+        text="\n\n".join(document.text for document in documents if document.text),
         logged_by=logged_by,
     )
     reply.full_clean()
     reply.save()
-    for incoming in documents:
+    for checked in documents:
         document = ReplyDocument(
             reply=reply,
-            original_name=incoming.checked.safe_name,
-            content_type=incoming.checked.content_type,
-            size=incoming.checked.size,
-            sha256=incoming.checked.sha256,
-            extracted_text=incoming.checked.text,
+            original_name=checked.safe_name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            extracted_text=checked.text,
         )
-        incoming.file.seek(0)
-        document.file.save(incoming.checked.safe_name, incoming.file, save=False)
+        # The bytes that were checked, not a second read of the upload.
+        document.file.save(checked.safe_name, ContentFile(checked.content), save=False)
         document.save()
     letter.set_status(_status_after_reply(letter, kind))
     letter.save(update_fields=["status"])

@@ -35,6 +35,9 @@ def reply_log_view(request):
                     f"{reply.letter.reference} already had a full reply, received "
                     f"{earlier.received_on:%-d %B %Y}. This second full reply is logged too.",
                 )
+            for document in data["documents"]:
+                for note in document.notes:
+                    messages.warning(request, f"{document.safe_name}: {note}")
             messages.success(request, f"Reply from {reply.letter.force} logged.")
             return redirect("letters:reply_code", pk=reply.pk)
     selected = form["letter"].value()
