@@ -43,3 +43,25 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+# What the Admin role manages in the Django admin: users, the codebook and the forces.
+ADMIN_MANAGES = {
+    "auth": ["user", "group"],
+    "letters": ["theme"],
+    "forces": ["force", "forcedomain", "headofforce"],
+}
+
+
+def grant_admin_permissions(**kwargs):
+    """After each migrate: give the Admin group every permission on what it manages."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group = Group.objects.filter(name=ADMIN).first()
+    if group is None:
+        return
+    wanted = Q(pk__in=[])
+    for app_label, models in ADMIN_MANAGES.items():
+        wanted |= Q(content_type__app_label=app_label, content_type__model__in=models)
+    group.permissions.add(*Permission.objects.filter(wanted))
