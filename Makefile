@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 	scripts/system-packages.sh
 
-install-test: $(STAMP)
+install-test: $(STAMP) node_modules/.package-lock.json
 	scripts/system-packages.sh test
+
+# axe-core for the browser tests' accessibility checks, from the npm registry.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
 
 run: install
 	$(BIN)/python manage.py migrate --no-input
