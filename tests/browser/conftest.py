@@ -98,7 +98,7 @@ def check_accessibility(page: Page) -> None:
 
 
 def save_screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot of the journey's last page; UPDATE_SCREENSHOTS=1 refreshes the README's."""
+    """Save a full-page screenshot; UPDATE_SCREENSHOTS=1 refreshes those the README shows."""
     folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ARTIFACTS
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
