@@ -33,6 +33,21 @@ ACCESS = {
     "letters:reply_detail": (READERS, lambda o: {"pk": o["reply"].pk}),
     "letters:reply_code": ((SECRETARIAT,), lambda o: {"pk": o["reply"].pk}),
     "letters:document_download": (READERS, lambda o: {"pk": o["reply"].documents.get().pk}),
+    "letters:coverage_matrix": (READERS, lambda o: {"slug": o["round"].slug}),
+    "letters:theme_summary": (READERS, lambda o: {"slug": o["round"].slug, "theme": "training"}),
+    "letters:theme_summary_edit": (
+        (SECRETARIAT,),
+        lambda o: {"slug": o["round"].slug, "theme": "training"},
+    ),
+    "letters:theme_observation": (
+        (COMMISSIONER,),
+        lambda o: {"slug": o["round"].slug, "theme": "training"},
+    ),
+    "letters:theme_review_mark": (
+        (COMMISSIONER,),
+        lambda o: {"slug": o["round"].slug, "theme": "training"},
+    ),
+    "letters:theme_across_rounds": (READERS, lambda o: {"code": "training"}),
     "forces:force_list": (READERS, lambda o: {}),
     "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
     "forces:force_edit": ((SECRETARIAT, ADMIN), lambda o: {"code": "kent"}),
@@ -41,7 +56,7 @@ ACCESS = {
     "forces:figures_edit": ((SECRETARIAT,), lambda o: {"pk": o["figures"].pk}),
 }
 # Views that only accept POST answer GET with 405 once the role check has passed.
-POST_ONLY = {"letters:letter_resume"}
+POST_ONLY = {"letters:letter_resume", "letters:theme_review_mark"}
 PROJECT_NAMESPACES = ("letters", "forces")
 
 
