@@ -5,6 +5,7 @@ from .roles import ADMIN, READERS, SECRETARIAT, roles_of
 
 # (label, url name, roles that see it)
 NAVIGATION = [
+    ("Dashboard", "letters:dashboard", READERS),
     ("Rounds", "letters:round_list", READERS),
     ("Forces", "forces:force_list", READERS),
     ("Figures", "forces:figures", READERS),
@@ -16,7 +17,7 @@ NAVIGATION = [
 def _active_url(path: str, urls: list[str]) -> str | None:
     """The menu entry a page belongs to: the longest URL the path starts with.
 
-    A home page at "/" would be a prefix of every path, so it is active only on itself.
+    The dashboard ("/") is a prefix of every path, so it is active only on itself.
     """
     matches = [url for url in urls if path == url or (url != "/" and path.startswith(url))]
     return max(matches, key=len, default=None)

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from letters.views import letters, replies, rounds, themes
+from letters.views import dashboard, letters, replies, rounds, themes
 
 app_name = "letters"
 urlpatterns = [
+    path("", dashboard.dashboard_view, name="dashboard"),
     path("rounds/", rounds.round_list, name="round_list"),
     path("rounds/new/", rounds.round_create_view, name="round_create"),
     path("rounds/<slug:slug>/", rounds.round_detail, name="round_detail"),

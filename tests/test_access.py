@@ -33,6 +33,7 @@ ACCESS = {
     "letters:reply_detail": (READERS, lambda o: {"pk": o["reply"].pk}),
     "letters:reply_code": ((SECRETARIAT,), lambda o: {"pk": o["reply"].pk}),
     "letters:document_download": (READERS, lambda o: {"pk": o["reply"].documents.get().pk}),
+    "letters:dashboard": (READERS, lambda o: {}),
     "letters:coverage_matrix": (READERS, lambda o: {"slug": o["round"].slug}),
     "letters:theme_summary": (READERS, lambda o: {"slug": o["round"].slug, "theme": "training"}),
     "letters:theme_summary_edit": (

@@ -353,7 +353,7 @@ def test_a_theme_across_rounds_counts_each_round_and_its_share(
 
 
 @pytest.mark.parametrize("rounds", [1, 20])
-def test_summary_and_matrix_run_a_constant_number_of_queries(
+def test_summary_matrix_and_dashboard_run_a_constant_number_of_queries(
     client,
     commissioner_user,
     secretariat_user,
@@ -381,5 +381,8 @@ def test_summary_and_matrix_run_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("letters:coverage_matrix", args=[made[-1].slug]))
     assert response.context["matrix"].totals[0].counts["addressed"] == 6
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("letters:dashboard"))
+    assert len(response.context["dashboard"].open_rounds) == rounds
     with django_assert_max_num_queries(10):
         client.get(reverse("letters:theme_across_rounds", args=["structures"]))
