@@ -149,3 +149,18 @@ def test_signing_in_lands_on_the_dashboard_and_only_it_is_the_active_menu_entry(
     assert active(reverse("letters:round_list")) == ["Rounds"]
     assert active(reverse("forces:figures")) == ["Figures"]
     assert active(reverse("forces:force_detail", args=["kent"])) == ["Forces"]
+
+
+def test_the_tracker_filters_by_the_reply_received_and_the_chase_up_reached(
+    secretariat_client, open_round
+):
+    tracker = reverse("letters:round_detail", args=[open_round.slug])
+
+    def forces(**query):
+        return {row.force.code for row in secretariat_client.get(tracker, query).context["rows"]}
+
+    assert forces(reply="full") == {"kent", "essex", "surrey"}
+    assert len(forces(reply="none")) == 43 - 3 - 2
+    assert forces(chased="first") == forces(chased="escalation") == {"cleveland"}
+    assert forces(chased="second") == set()
+    assert forces(reply="holding", region="Wales") == {"gwent"}
