@@ -244,6 +244,126 @@ def theme_coverage_svg(rows: list[tuple[str, int, int, int]]) -> str:
     return _serialise(svg)
 
 
+FIGURE_MEASURES = (
+    "Recorded crimes",
+    "Suspects charged",
+    "Defendants prosecuted",
+    "Defendants convicted",
+)
+PART_YEAR_FILL = "#d2e2f1"
+
+
+def prosecution_figures_svg(rows: list[tuple[str, list[int], bool]]) -> str:
+    """Four small bar charts, one per count of FIGURE_MEASURES, with a bar per year.
+
+    `rows` are (year, the four counts in FIGURE_MEASURES order, part year?), oldest first. Each
+    measure has its own scale, from zero, so the three outcomes are not flattened by recorded
+    crimes. Part-year bars are hatched and their year marked with an asterisk, so they are not
+    read as whole years; every bar has its number above it.
+    """
+    legend_height, panel_height = 36, 110
+    left, right = 8, 8
+    height = legend_height + panel_height * len(FIGURE_MEASURES)
+    plot_width = WIDTH - left - right
+
+    def described(year: str, count: int, part_year: bool) -> str:
+        return f"{year} {count:,}" + (" (part year)" if part_year else "")
+
+    summary = (
+        " ".join(
+            f"{measure}: "
+            + "; ".join(
+                described(year, counts[index], part_year) for year, counts, part_year in rows
+            )
+            + "."
+            for index, measure in enumerate(FIGURE_MEASURES)
+        )
+        + " Each measure has its own scale, from zero."
+        if rows
+        else "No figures yet."
+    )
+    svg = _svg_root("figures-chart", height, "Prosecution figures by year", summary)
+
+    defs = ET.SubElement(svg, "defs")
+    hatch = ET.SubElement(
+        defs, "pattern", id="figures-hatch", width="6", height="6", patternUnits="userSpaceOnUse"
+    )
+    ET.SubElement(hatch, "rect", width="6", height="6", fill=PART_YEAR_FILL)
+    ET.SubElement(
+        hatch,
+        "path",
+        d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2",
+        stroke=LINE_COLOUR,
+        **{"stroke-width": "1"},
+    )
+
+    # Legend: a whole year is a solid bar; a part year is hatched and its year starred.
+    for x, fill, label in (
+        (left, LINE_COLOUR, "Whole year"),
+        (left + 130, "url(#figures-hatch)", "* Part year: not comparable with whole years"),
+    ):
+        ET.SubElement(
+            svg,
+            "rect",
+            x=str(x),
+            y="8",
+            width="16",
+            height="16",
+            fill=fill,
+            stroke=TEXT_COLOUR,
+            **{"stroke-width": "0.5"},
+        )
+        _text(svg, x + 22, 21, label)
+
+    if not rows:
+        _text(
+            svg,
+            WIDTH / 2,
+            legend_height + 40,
+            "No figures yet",
+            anchor="middle",
+            fill=SECONDARY_COLOUR,
+        )
+        return _serialise(svg)
+
+    slot = plot_width / len(rows)
+    bar_width = min(48.0, slot * 0.6)
+    for index, measure in enumerate(FIGURE_MEASURES):
+        panel_top = legend_height + index * panel_height
+        baseline, tallest = panel_top + 84, 52
+        _text(svg, left, panel_top + 14, measure, weight="bold")
+        _line(svg, left, baseline, left + plot_width, baseline, TEXT_COLOUR)
+        top_value = max(max(counts[index] for _, counts, _ in rows), 1)
+        for position, (year, counts, part_year) in enumerate(rows):
+            count = counts[index]
+            centre = left + slot * (position + 0.5)
+            bar_height = tallest * count / top_value
+            group = ET.SubElement(svg, "g")
+            ET.SubElement(group, "title").text = f"{measure}, " + described(year, count, part_year)
+            if bar_height:
+                ET.SubElement(
+                    group,
+                    "rect",
+                    x=f"{centre - bar_width / 2:.1f}",
+                    y=f"{baseline - bar_height:.1f}",
+                    width=f"{bar_width:.1f}",
+                    height=f"{bar_height:.1f}",
+                    fill="url(#figures-hatch)" if part_year else LINE_COLOUR,
+                    stroke=TEXT_COLOUR,
+                    **{"stroke-width": "0.5"},
+                )
+            _text(group, centre, baseline - bar_height - 4, f"{count:,}", anchor="middle")
+            _text(
+                group,
+                centre,
+                baseline + 16,
+                f"{year}*" if part_year else year,
+                anchor="middle",
+                fill=SECONDARY_COLOUR,
+            )
+    return _serialise(svg)
+
+
 def _svg_root(chart_id: str, height: int, title: str, description: str) -> ET.Element:
     svg = ET.Element(
         "svg",

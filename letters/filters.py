@@ -1,8 +1,17 @@
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from forces.models import Force
-from letters.models import TrackerStatus
+from letters.models import Letter, Reminder, TrackerStatus
+from letters.selectors.tracker import FULL_REPLY_STATUSES
+
+# What a letter has had back, by its status: the dashboard's figures link to these.
+REPLY_STATUSES = {
+    "full": FULL_REPLY_STATUSES,
+    "holding": (Letter.Status.HOLDING,),
+    "none": (Letter.Status.ISSUED, Letter.Status.ACKNOWLEDGED),
+}
 
 
 def _regions():
@@ -19,6 +28,22 @@ class TrackerFilter(django_filters.FilterSet):
         choices=TrackerStatus.choices,
         empty_label="All statuses",
         label="Status",
+    )
+    reply = django_filters.ChoiceFilter(
+        choices=[
+            ("full", "Full reply"),
+            ("holding", "Holding reply only"),
+            ("none", "No reply yet"),
+        ],
+        method="filter_reply",
+        empty_label="Any",
+        label="Reply received",
+    )
+    chased = django_filters.ChoiceFilter(
+        choices=Reminder.Step.choices,
+        method="filter_chased",
+        empty_label="Any",
+        label="Chased to",
     )
     sort = django_filters.OrderingFilter(
         label="Sort by",
@@ -44,3 +69,9 @@ class TrackerFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["region"].extra["choices"] = _regions()
+
+    def filter_reply(self, queryset, name, value):
+        return queryset.filter(status__in=REPLY_STATUSES[value])
+
+    def filter_chased(self, queryset, name, value):
+        return queryset.filter(Exists(Reminder.objects.filter(letter=OuterRef("pk"), step=value)))

@@ -251,3 +251,34 @@ class ThemeCodingForm(forms.Form):
     def excerpt_list(self) -> list[str]:
         text = self.cleaned_data.get("excerpts", "")
         return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+class ThemeSummaryForm(forms.Form):
+    """The secretariat's draft summary of what forces said about a theme."""
+
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="Draft summary",
+        help_text="Plain text. Leave a blank line between paragraphs; start a line with “- ” "
+        "for a bullet.",
+        error_messages={"required": "Enter the summary"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("summary", rows=10), submit="Save summary")
+
+
+class ThemeObservationForm(forms.Form):
+    """The Commissioner's observation on a theme, as it may go into the report and letters."""
+
+    observation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Your observation",
+        help_text="Plain text. Leave a blank line between paragraphs.",
+        error_messages={"required": "Enter your observation"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(Field.textarea("observation", rows=8), submit="Save observation")

@@ -1,15 +1,38 @@
 from django.urls import path
 
-from letters.views import letters, replies, rounds
+from letters.views import dashboard, letters, replies, rounds, themes
 
 app_name = "letters"
 urlpatterns = [
+    path("", dashboard.dashboard_view, name="dashboard"),
     path("rounds/", rounds.round_list, name="round_list"),
     path("rounds/new/", rounds.round_create_view, name="round_create"),
     path("rounds/<slug:slug>/", rounds.round_detail, name="round_detail"),
     path("rounds/<slug:slug>/edit/", rounds.round_edit, name="round_edit"),
     path("rounds/<slug:slug>/preview/", rounds.round_preview, name="round_preview"),
     path("rounds/<slug:slug>/issue/", rounds.round_issue_view, name="round_issue"),
+    path("rounds/<slug:slug>/themes/", themes.coverage_matrix_view, name="coverage_matrix"),
+    path(
+        "rounds/<slug:slug>/themes/<slug:theme>/",
+        themes.theme_summary_view,
+        name="theme_summary",
+    ),
+    path(
+        "rounds/<slug:slug>/themes/<slug:theme>/summary/",
+        themes.theme_summary_edit,
+        name="theme_summary_edit",
+    ),
+    path(
+        "rounds/<slug:slug>/themes/<slug:theme>/observation/",
+        themes.theme_observation_edit,
+        name="theme_observation",
+    ),
+    path(
+        "rounds/<slug:slug>/themes/<slug:theme>/reviewed/",
+        themes.theme_review_mark_view,
+        name="theme_review_mark",
+    ),
+    path("themes/<slug:code>/", themes.theme_across_rounds_view, name="theme_across_rounds"),
     path("letters/<int:pk>/", letters.letter_detail, name="letter_detail"),
     path("letters/<int:pk>/extend/", letters.letter_extend_view, name="letter_extend"),
     path("letters/<int:pk>/pause/", letters.letter_pause_view, name="letter_pause"),

@@ -10,6 +10,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from commissioner.roles import ADMIN, COMMISSIONER, READERS, SECRETARIAT
+from forces.models import ProsecutionFigures
 from letters.models import Reply
 from letters.services.replies import reply_log
 from tests.conftest import issue_round, make_round, text_document
@@ -32,12 +33,31 @@ ACCESS = {
     "letters:reply_detail": (READERS, lambda o: {"pk": o["reply"].pk}),
     "letters:reply_code": ((SECRETARIAT,), lambda o: {"pk": o["reply"].pk}),
     "letters:document_download": (READERS, lambda o: {"pk": o["reply"].documents.get().pk}),
+    "letters:dashboard": (READERS, lambda o: {}),
+    "letters:coverage_matrix": (READERS, lambda o: {"slug": o["round"].slug}),
+    "letters:theme_summary": (READERS, lambda o: {"slug": o["round"].slug, "theme": "training"}),
+    "letters:theme_summary_edit": (
+        (SECRETARIAT,),
+        lambda o: {"slug": o["round"].slug, "theme": "training"},
+    ),
+    "letters:theme_observation": (
+        (COMMISSIONER,),
+        lambda o: {"slug": o["round"].slug, "theme": "training"},
+    ),
+    "letters:theme_review_mark": (
+        (COMMISSIONER,),
+        lambda o: {"slug": o["round"].slug, "theme": "training"},
+    ),
+    "letters:theme_across_rounds": (READERS, lambda o: {"code": "training"}),
     "forces:force_list": (READERS, lambda o: {}),
     "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
     "forces:force_edit": ((SECRETARIAT, ADMIN), lambda o: {"code": "kent"}),
+    "forces:figures": (READERS, lambda o: {}),
+    "forces:figures_add": ((SECRETARIAT,), lambda o: {}),
+    "forces:figures_edit": ((SECRETARIAT,), lambda o: {"pk": o["figures"].pk}),
 }
 # Views that only accept POST answer GET with 405 once the role check has passed.
-POST_ONLY = {"letters:letter_resume"}
+POST_ONLY = {"letters:letter_resume", "letters:theme_review_mark"}
 PROJECT_NAMESPACES = ("letters", "forces")
 
 
@@ -55,7 +75,17 @@ def objects(secretariat_user):
         logged_by=secretariat_user,
     )
     draft = make_round(created_by=secretariat_user, reference_prefix="IASC/2020-01")
-    return {"round": round_, "letter": letter, "reply": reply, "draft": draft}
+    figures = ProsecutionFigures.objects.create(
+        year=2018,
+        period_start=date(2018, 1, 1),
+        period_end=date(2018, 12, 31),
+        recorded_crimes=3723,
+        suspects_charged=172,
+        defendants_prosecuted=294,
+        defendants_convicted=191,
+        source="Seed letter",
+    )
+    return {"round": round_, "letter": letter, "reply": reply, "draft": draft, "figures": figures}
 
 
 def _url(name, objects):

@@ -5,7 +5,12 @@ from xml.etree import ElementTree as ET
 import weasyprint
 from pypdf import PdfReader
 
-from letters.charts import replies_over_time_svg, svg_data_uri, theme_coverage_svg
+from letters.charts import (
+    prosecution_figures_svg,
+    replies_over_time_svg,
+    svg_data_uri,
+    theme_coverage_svg,
+)
 from letters.pdf import ProjectURLFetcher
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -132,3 +137,53 @@ def test_charts_render_in_a_pdf_as_data_uri_images():
     assert "Training & guidance <MSPTU>" in text
     assert "Partly addressed" in text
     assert "No replies yet" not in text and "1 Nov" in text
+
+
+SEED_FIGURES = [("2018", [3723, 172, 294, 191], False), ("2019", [5019, 226, 349, 251], True)]
+
+
+def test_prosecution_figures_write_every_count_and_star_part_years():
+    svg = prosecution_figures_svg(SEED_FIGURES)
+
+    labels = texts(svg)
+    assert {"3,723", "172", "294", "191", "5,019", "226", "349", "251"} <= set(labels)
+    assert labels.count("2018") == 4 and labels.count("2019*") == 4  # one per measure
+    assert description(svg).startswith(
+        "Recorded crimes: 2018 3,723; 2019 5,019 (part year). Suspects charged: 2018 172;"
+    )
+
+
+def test_part_year_bars_differ_by_pattern_as_well_as_colour():
+    root = parse(prosecution_figures_svg(SEED_FIGURES))
+
+    bars = [
+        (group.find(f"{SVG}title").text, group.find(f"{SVG}rect").get("fill"))
+        for group in root.iter(f"{SVG}g")
+    ]
+    assert ("Suspects charged, 2019 226 (part year)", "url(#figures-hatch)") in bars
+    assert ("Suspects charged, 2018 172", "#1d70b8") in bars
+    assert "* Part year: not comparable with whole years" in texts(ET.tostring(root, "unicode"))
+
+
+def test_each_measure_has_its_own_scale_and_the_chart_a_fixed_size():
+    root = parse(prosecution_figures_svg(SEED_FIGURES))
+
+    heights = {
+        group.find(f"{SVG}title").text: float(group.find(f"{SVG}rect").get("height"))
+        for group in root.iter(f"{SVG}g")
+    }
+    # The largest count of each measure fills its panel, whatever its size.
+    assert (
+        heights["Recorded crimes, 2019 5,019 (part year)"]
+        == heights["Defendants convicted, 2019 251 (part year)"]
+    )
+    assert heights["Suspects charged, 2018 172"] < heights["Suspects charged, 2019 226 (part year)"]
+    ten_years = [(str(year), [100, 10, 10, 10], False) for year in range(2010, 2020)]
+    assert parse(prosecution_figures_svg(ten_years)).get("height") == root.get("height")
+
+
+def test_prosecution_figures_with_no_years_say_so():
+    svg = prosecution_figures_svg([])
+
+    assert "No figures yet" in texts(svg)
+    assert description(svg) == "No figures yet."
