@@ -7,6 +7,7 @@ from django.conf import settings
 from forces.models import Force
 from letters.documents import DocumentRejected, check_document
 from letters.models import MERGE_FIELDS, Judgement, Letter, Reply, Round, Theme
+from letters.selectors.search import HitKind, SearchFilters
 from letters.services.replies import validate_received_on
 
 
@@ -251,3 +252,61 @@ class ThemeCodingForm(forms.Form):
     def excerpt_list(self) -> list[str]:
         text = self.cleaned_data.get("excerpts", "")
         return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+class SearchTextField(forms.CharField):
+    """What was typed in a search box: NUL characters are dropped, never an error."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+        return super().to_python(value)
+
+
+class SearchForm(forms.Form):
+    q = SearchTextField(label="Search replies, excerpts and letters", required=False)
+    round = forms.ModelChoiceField(
+        queryset=Round.objects.exclude(status=Round.Status.DRAFT),
+        to_field_name="slug",
+        required=False,
+        empty_label="All rounds",
+    )
+    force = forms.ModelChoiceField(
+        queryset=Force.objects.only("code", "name"),
+        to_field_name="code",
+        required=False,
+        empty_label="All forces",
+    )
+    region = forms.ChoiceField(required=False)
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label="All themes",
+        help_text=(
+            "Finds excerpts coded for the theme, replies coded as addressing it (fully or "
+            "partly) and letters of rounds that asked about it."
+        ),
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "Everything"), *HitKind.choices], required=False, label="Search in"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = Force.objects.order_by("region").values_list("region", flat=True).distinct()
+        self.fields["region"].choices = [("", "All regions")] + [(r, r) for r in regions]
+        self.fields["round"].label_from_instance = lambda round_: (
+            f"{round_.title} ({round_.reference_prefix})"
+        )
+        self.helper = FormHelper()
+
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data
+        return SearchFilters(
+            round=data["round"],
+            force=data["force"],
+            region=data["region"],
+            theme=data["theme"],
+            kind=data["kind"],
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from letters.views import letters, replies, rounds
+from letters.views import letters, replies, rounds, search
 
 app_name = "letters"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("replies/<int:pk>/", replies.reply_detail, name="reply_detail"),
     path("replies/<int:pk>/code/", replies.reply_code_view, name="reply_code"),
     path("documents/<int:pk>/", replies.document_download, name="document_download"),
+    path("search/", search.search_view, name="search"),
 ]
