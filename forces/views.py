@@ -8,7 +8,9 @@ from forces.forms import ForceContactForm
 from forces.models import Force
 from forces.selectors import current_head, forces_with_heads
 from forces.services import force_update_contact, head_of_force_appoint
+from letters.exports import FORCE_STATS_COLUMNS, csv_response, force_stats_table
 from letters.models import Letter
+from letters.selectors.force_stats import DEFAULT_SORT, SORT_KEYS, all_force_stats, force_stats
 from letters.selectors.tracker import letters_with_state
 
 
@@ -28,7 +30,43 @@ def force_detail(request, code):
     return render(
         request,
         "forces/force_detail.html",
-        {"force": force, "head": current_head(force), "letters": letters},
+        {
+            "force": force,
+            "head": current_head(force),
+            "letters": letters,
+            "stats": force_stats(force=force),
+        },
+    )
+
+
+# The all-forces table's columns: heading, ?sort= key, numeric.
+FORCE_STATS_HEADINGS = [
+    ("Force", "force", False),
+    ("Region", "region", False),
+    ("Letters received", "letters", True),
+    ("Replied on time", "on-time", True),
+    ("Replied late", "late", True),
+    ("Never replied", "never", True),
+    ("Awaiting, not yet due", "awaiting", True),
+    ("Median days to reply", "median-days", True),
+    ("Reminders needed", "reminders", True),
+    ("Themes addressed", "themes", True),
+]
+
+
+@role_required(*READERS)
+def force_stats_view(request):
+    """Every force's replies across rounds, sortable by any column, and as CSV."""
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort.removeprefix("-") not in SORT_KEYS:
+        sort = DEFAULT_SORT
+    rows = all_force_stats(sort=sort)
+    if request.GET.get("export") == "csv":
+        return csv_response("forces-over-time", FORCE_STATS_COLUMNS, force_stats_table(rows))
+    return render(
+        request,
+        "forces/force_stats.html",
+        {"rows": rows, "headings": _sortable_headings(sort)},
     )
 
 
@@ -50,3 +88,21 @@ def force_edit(request, code):
         messages.success(request, f"{force} updated.")
         return redirect("forces:force_detail", code=code)
     return render(request, "forces/force_edit.html", {"force": force, "form": form})
+
+
+def _sortable_headings(sort: str) -> list[dict]:
+    """Each column's heading, the sort a click on it asks for, and its aria-sort."""
+    current, descending = sort.removeprefix("-"), sort.startswith("-")
+    headings = []
+    for label, key, numeric in FORCE_STATS_HEADINGS:
+        if key == current:
+            next_sort = key if descending else f"-{key}"
+            aria_sort = "descending" if descending else "ascending"
+        else:
+            # A first click sorts numbers largest first, and names from A.
+            next_sort = f"-{key}" if numeric else key
+            aria_sort = "none"
+        headings.append(
+            {"label": label, "numeric": numeric, "sort": next_sort, "aria_sort": aria_sort}
+        )
+    return headings

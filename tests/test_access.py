@@ -34,6 +34,7 @@ ACCESS = {
     "letters:document_download": (READERS, lambda o: {"pk": o["reply"].documents.get().pk}),
     "letters:search": (READERS, lambda o: {}),
     "forces:force_list": (READERS, lambda o: {}),
+    "forces:force_stats": (READERS, lambda o: {}),
     "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
     "forces:force_edit": ((SECRETARIAT, ADMIN), lambda o: {"code": "kent"}),
 }
