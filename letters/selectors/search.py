@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
+from itertools import takewhile
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -421,18 +422,18 @@ def _marked_segments(headline: str) -> tuple[Segment, ...]:
 
 
 def _segments(text: str, parsed: ParsedQuery, *, whole: bool = False) -> tuple[Segment, ...]:
-    """Segments of the passage of `text` around its first match, matches marked (fallback)."""
+    """Segments of the passage of `text` that holds the most of the search's words, matches
+    marked (the fallback's answer to ts_headline)."""
     text = re.sub(r"\s+", " ", text or "").strip()
     pattern = None
     if parsed.required:
         terms = sorted(parsed.required, key=len, reverse=True)
         alternatives = "|".join(f"(?:{_term_pattern(term)})" for term in terms)
         pattern = re.compile(f"(?:{alternatives})\\w*", re.IGNORECASE)
-    first = pattern.search(text) if pattern else None
     if whole or len(text) <= SNIPPET_CHARS:
         start, end = 0, len(text)
     else:
-        start = max(0, (first.start() if first else 0) - SNIPPET_CHARS // 3)
+        start = max(0, _best_match_start(text, pattern) - SNIPPET_CHARS // 3)
         start = text.find(" ", start) + 1 if start else 0  # begin on a whole word
         end = min(len(text), start + SNIPPET_CHARS)
         space = text.rfind(" ", start, end)
@@ -451,3 +452,17 @@ def _segments(text: str, parsed: ParsedQuery, *, whole: bool = False) -> tuple[S
     if end < len(text):
         segments.append(Segment(" …", False))
     return tuple(segments)
+
+
+def _best_match_start(text: str, pattern: re.Pattern | None) -> int:
+    """Where the match begins after which a snippet holds the most different words."""
+    matches = list(pattern.finditer(text)) if pattern else []
+    reach = SNIPPET_CHARS * 2 // 3
+    best_start, best_count = 0, 0
+    for index, match in enumerate(matches):
+        limit = match.start() + reach
+        within = takewhile(lambda later, limit=limit: later.end() <= limit, matches[index:])
+        words = {later.group().lower() for later in within}
+        if len(words) > best_count:
+            best_start, best_count = match.start(), len(words)
+    return best_start
