@@ -251,10 +251,18 @@ def _term_pattern(term: str) -> str:
     return r"(?<!\w)" + r"[\W_]+".join(re.escape(word) for word in term.split(" "))
 
 
-def _any_field_contains(fields, term: str) -> Q:
+def _field_contains(name: str, term: str) -> Q:
     # SQLite runs REGEXP with Python's `re`: word starts and case folding for any script.
-    pattern = _term_pattern(term)
-    return reduce(operator.or_, (Q(**{f"{name}__iregex": pattern}) for name, _ in fields))
+    matches = Q(**{f"{name}__iregex": _term_pattern(term)})
+    if not term.isascii():
+        return matches
+    # LIKE, run in C, rules out most rows before REGEXP calls Python (it folds ASCII only).
+    contains = [Q(**{f"{name}__icontains": word}) for word in term.split(" ")]
+    return Q(*contains, matches)
+
+
+def _any_field_contains(fields, term: str) -> Q:
+    return reduce(operator.or_, (_field_contains(name, term) for name, _ in fields))
 
 
 def _matching_rows(kind: str, parsed: ParsedQuery, filters: SearchFilters) -> QuerySet:
