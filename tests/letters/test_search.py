@@ -21,7 +21,7 @@ from tests.conftest import issue_round, text_document
 pytestmark = pytest.mark.django_db
 
 on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="PostgreSQL's full-text ranking"
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search"
 )
 on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite fallback")
 
