@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Forces", "forces:force_list", READERS),
     ("Figures", "forces:figures", READERS),
     ("Log a reply", "letters:reply_log", (SECRETARIAT,)),
+    ("Search", "letters:search", READERS),
     ("Administration", "admin:index", (ADMIN,)),
 ]
 

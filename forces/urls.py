@@ -9,6 +9,7 @@ urlpatterns = [
     path("figures/", views.figures, name="figures"),
     path("figures/new/", views.figures_add, name="figures_add"),
     path("figures/<int:pk>/correct/", views.figures_edit, name="figures_edit"),
+    path("over-time/", views.force_stats_view, name="force_stats"),
     path("<slug:code>/", views.force_detail, name="force_detail"),
     path("<slug:code>/edit/", views.force_edit, name="force_edit"),
 ]

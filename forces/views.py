@@ -23,7 +23,9 @@ from forces.services import (
     prosecution_figures_create,
 )
 from letters.charts import prosecution_figures_svg, svg_data_uri
+from letters.exports import FORCE_STATS_COLUMNS, csv_response, force_stats_table
 from letters.models import Letter
+from letters.selectors.force_stats import DEFAULT_SORT, SORT_KEYS, all_force_stats, force_stats
 from letters.selectors.tracker import letters_with_state
 
 
@@ -48,7 +50,39 @@ def force_detail(request, code):
             "head": current_head(force),
             "letters": letters,
             "figures": figures_table(force=force),
+            "stats": force_stats(force=force),
         },
+    )
+
+
+# The all-forces table's columns: heading, ?sort= key, numeric.
+FORCE_STATS_HEADINGS = [
+    ("Force", "force", False),
+    ("Region", "region", False),
+    ("Letters received", "letters", True),
+    ("Replied on time", "on-time", True),
+    ("Replied late", "late", True),
+    ("Never replied", "never", True),
+    ("Awaiting, not yet due", "awaiting", True),
+    ("Median days to reply", "median-days", True),
+    ("Reminders needed", "reminders", True),
+    ("Themes addressed", "themes", True),
+]
+
+
+@role_required(*READERS)
+def force_stats_view(request):
+    """Every force's replies across rounds, sortable by any column, and as CSV."""
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort.removeprefix("-") not in SORT_KEYS:
+        sort = DEFAULT_SORT
+    rows = all_force_stats(sort=sort)
+    if request.GET.get("export") == "csv":
+        return csv_response("forces-over-time", FORCE_STATS_COLUMNS, force_stats_table(rows))
+    return render(
+        request,
+        "forces/force_stats.html",
+        {"rows": rows, "headings": _sortable_headings(sort)},
     )
 
 
@@ -147,3 +181,19 @@ def figures_edit(request, pk):
         "forces/figures_form.html",
         {"form": form, "figures": figures, "history": figures_history(figures)},
     )
+def _sortable_headings(sort: str) -> list[dict]:
+    """Each column's heading, the sort a click on it asks for, and its aria-sort."""
+    current, descending = sort.removeprefix("-"), sort.startswith("-")
+    headings = []
+    for label, key, numeric in FORCE_STATS_HEADINGS:
+        if key == current:
+            next_sort = key if descending else f"-{key}"
+            aria_sort = "descending" if descending else "ascending"
+        else:
+            # A first click sorts numbers largest first, and names from A.
+            next_sort = f"-{key}" if numeric else key
+            aria_sort = "none"
+        headings.append(
+            {"label": label, "numeric": numeric, "sort": next_sort, "aria_sort": aria_sort}
+        )
+    return headings

@@ -43,6 +43,40 @@ def tracker_table(rows, *, theme_count: int) -> list[list]:
     ]
 
 
+FORCE_STATS_COLUMNS = [
+    "Force",
+    "Region",
+    "Letters received",
+    "Replied on time",
+    "Replied late",
+    "Never replied",
+    "Awaiting reply, not yet due",
+    "Median days to reply",
+    "Reminders needed",
+    "Themes addressed",
+    "Themes asked",
+]
+
+
+def force_stats_table(rows) -> list[list]:
+    return [
+        [
+            row.force.name,
+            row.force.region,
+            row.letters,
+            row.replied_on_time,
+            row.replied_late,
+            row.never_replied,
+            row.awaiting,
+            row.median_days_to_reply,
+            row.reminders_needed,
+            row.themes_addressed,
+            row.themes_asked,
+        ]
+        for row in rows
+    ]
+
+
 def _safe_cell(value):
     # A cell starting with = + - @ would run as a formula in a spreadsheet.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):

@@ -3,10 +3,12 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
 from django import forms
 from django.conf import settings
+from django.db import models
 
 from forces.models import Force
 from letters.documents import DocumentRejected, check_document
 from letters.models import MERGE_FIELDS, Judgement, Letter, Reply, Round, Theme
+from letters.selectors.search import HitKind, SearchFilters
 from letters.services.replies import validate_received_on
 
 
@@ -218,9 +220,25 @@ class PauseChaseUpsForm(forms.Form):
         self.helper = _helper(Field.text("reason"), submit="Pause chase-ups")
 
 
-class ThemeCodingForm(forms.Form):
-    """The coding of one reply against one theme; the page shows one per theme, by prefix."""
+class CodingDecision(models.TextChoices):
+    """What the coder chose to do with one theme of a reply."""
 
+    ACCEPT = "accept", "Accept the suggestion"
+    OWN = "own", "Code it myself"
+    LEAVE = "leave", "Leave uncoded for now"
+    KEEP = "keep", "Keep the coding as it is"
+    CHANGE = "change", "Change the coding"
+
+
+class ThemeCodingForm(forms.Form):
+    """One theme of a reply: the coder accepts the suggestion, codes it themself, or leaves it.
+
+    The page shows one per theme, by prefix. Nothing is coded unless the coder chooses so:
+    the form starts on "Leave uncoded for now" (or, once coded, "Keep the coding as it is").
+    """
+
+    # Not sent at all (no radio checked) means the same as leaving the theme as it is.
+    decision = forms.ChoiceField(widget=forms.RadioSelect, required=False)
     judgement = forms.ChoiceField(
         choices=Judgement.choices,
         widget=forms.RadioSelect,
@@ -235,22 +253,107 @@ class ThemeCodingForm(forms.Form):
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, theme: Theme, **kwargs):
+    def __init__(self, *args, theme: Theme, suggestion=None, coding=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.theme = theme
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            Field.radios("judgement", inline=True, legend_size=Size.SMALL),
-            Field.textarea("excerpts", rows=5),
-            Field.textarea("note", rows=2),
-        )
+        self.theme, self.suggestion, self.coding = theme, suggestion, coding
+        if coding is not None:
+            choices = [CodingDecision.KEEP, CodingDecision.CHANGE]
+        elif suggestion is not None:
+            choices = [CodingDecision.ACCEPT, CodingDecision.OWN, CodingDecision.LEAVE]
+        else:
+            choices = [CodingDecision.OWN, CodingDecision.LEAVE]
+        self.fields["decision"].choices = [(choice.value, choice.label) for choice in choices]
+        self.fields["decision"].initial = choices[0] if coding is not None else choices[-1]
         self.fields["judgement"].label = f"How does the reply answer “{theme.name}”?"
+
+    @property
+    def codes_it_themself(self) -> bool:
+        return self["decision"].value() in (CodingDecision.OWN, CodingDecision.CHANGE)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.codes_it_themself and not cleaned.get("judgement"):
+            self.add_error("judgement", f"Choose how the reply answers “{self.theme.name}”")
+        return cleaned
 
     def excerpt_list(self) -> list[str]:
         text = self.cleaned_data.get("excerpts", "")
         return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+    def coding_to_save(self) -> dict | None:
+        """The coding the coder chose, for `reply_code`; None to leave the theme as it is."""
+        decision = self.cleaned_data["decision"]
+        if decision == CodingDecision.ACCEPT:
+            return {
+                "judgement": self.suggestion.judgement,
+                "excerpts": list(self.suggestion.excerpts),
+                "note": "",
+            }
+        if decision in (CodingDecision.OWN, CodingDecision.CHANGE):
+            return {
+                "judgement": self.cleaned_data["judgement"],
+                "excerpts": self.excerpt_list(),
+                "note": self.cleaned_data["note"],
+            }
+        return None
+
+
+class SearchTextField(forms.CharField):
+    """What was typed in a search box: NUL characters are dropped, never an error."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+        return super().to_python(value)
+
+
+class SearchForm(forms.Form):
+    q = SearchTextField(label="Search replies, excerpts and letters", required=False)
+    round = forms.ModelChoiceField(
+        queryset=Round.objects.exclude(status=Round.Status.DRAFT),
+        to_field_name="slug",
+        required=False,
+        empty_label="All rounds",
+    )
+    force = forms.ModelChoiceField(
+        queryset=Force.objects.only("code", "name"),
+        to_field_name="code",
+        required=False,
+        empty_label="All forces",
+    )
+    region = forms.ChoiceField(required=False)
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label="All themes",
+        help_text=(
+            "Finds excerpts coded for the theme, replies coded as addressing it (fully or "
+            "partly) and letters of rounds that asked about it."
+        ),
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "Everything"), *HitKind.choices], required=False, label="Search in"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = Force.objects.order_by("region").values_list("region", flat=True).distinct()
+        self.fields["region"].choices = [("", "All regions")] + [(r, r) for r in regions]
+        self.fields["round"].label_from_instance = lambda round_: (
+            f"{round_.title} ({round_.reference_prefix})"
+        )
+        self.helper = FormHelper()
+
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data
+        return SearchFilters(
+            round=data["round"],
+            force=data["force"],
+            region=data["region"],
+            theme=data["theme"],
+            kind=data["kind"],
+        )
 
 
 class ThemeSummaryForm(forms.Form):

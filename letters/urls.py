@@ -1,6 +1,6 @@
 from django.urls import path
 
-from letters.views import dashboard, letters, replies, rounds, themes
+from letters.views import dashboard, letters, replies, rounds, search, themes
 
 app_name = "letters"
 urlpatterns = [
@@ -41,4 +41,5 @@ urlpatterns = [
     path("replies/<int:pk>/", replies.reply_detail, name="reply_detail"),
     path("replies/<int:pk>/code/", replies.reply_code_view, name="reply_code"),
     path("documents/<int:pk>/", replies.document_download, name="document_download"),
+    path("search/", search.search_view, name="search"),
 ]

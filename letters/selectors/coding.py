@@ -4,12 +4,15 @@ from letters.models import Coding, CodingSuggestion, Reply
 def coding_initial(reply: Reply) -> dict:
     """Per theme of the reply's round: what the coding form starts with, and any suggestion.
 
-    A person's earlier coding wins; otherwise the system's suggestion is offered.
+    A person's earlier coding wins; otherwise the fields start from the system's suggestion,
+    which is saved only if the coder accepts it or edits it.
     """
     themes = list(reply.letter.round.themes.all())
     codings = {
         coding.theme_id: coding
-        for coding in Coding.objects.filter(reply=reply).prefetch_related("excerpts")
+        for coding in Coding.objects.filter(reply=reply)
+        .select_related("coded_by")
+        .prefetch_related("excerpts")
     }
     suggestions = {s.theme_id: s for s in CodingSuggestion.objects.filter(reply=reply)}
     result = {}

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods
 
 from commissioner.roles import READERS, SECRETARIAT, role_required
@@ -70,24 +71,23 @@ def reply_detail(request, pk):
 @role_required(SECRETARIAT)
 @require_http_methods(["GET", "POST"])
 def reply_code_view(request, pk):
+    """Per theme, the coder accepts the system's suggestion, codes it themself, or leaves it."""
     reply = get_object_or_404(Reply.objects.select_related("letter__force", "letter__round"), pk=pk)
-    initial = coding_initial(reply)
+    themes = coding_initial(reply)
     forms = [
         ThemeCodingForm(
-            request.POST or None, prefix=theme.code, theme=theme, initial=initial[theme]["initial"]
+            request.POST or None,
+            prefix=theme.code,
+            theme=theme,
+            suggestion=item["suggestion"],
+            coding=item["coding"],
+            initial=item["initial"],
         )
-        for theme in initial
+        for theme, item in themes.items()
     ]
     if request.method == "POST" and all(form.is_valid() for form in forms):
-        codings = {
-            form.theme: {
-                "judgement": form.cleaned_data["judgement"],
-                "excerpts": form.excerpt_list(),
-                "note": form.cleaned_data["note"],
-            }
-            for form in forms
-            if form.cleaned_data["judgement"]
-        }
+        chosen = {form.theme: form.coding_to_save() for form in forms}
+        codings = {theme: coding for theme, coding in chosen.items() if coding is not None}
         try:
             reply_code(reply=reply, codings=codings, coded_by=request.user)
         except CodingErrors as refused:
@@ -95,18 +95,20 @@ def reply_code_view(request, pk):
                 if form.theme.code in refused.errors:
                     form.add_error(None, refused.errors[form.theme.code])
         else:
-            messages.success(request, f"Coding saved for {len(codings)} theme(s).")
+            left = len(chosen) - len(codings)
+            if codings:
+                messages.success(
+                    request,
+                    f"Coding saved for {len(codings)} theme{pluralize(len(codings))}"
+                    + (f"; {left} left as {pluralize(left, 'it was,they were')}." if left else "."),
+                )
+            else:
+                messages.info(request, "Nothing was coded: every theme was left as it was.")
             return redirect("letters:reply_detail", pk=pk)
     return render(
         request,
         "letters/reply_code.html",
-        {
-            "reply": reply,
-            "themes": [
-                {"form": form, "suggestion": initial[form.theme]["suggestion"]} for form in forms
-            ],
-            "has_errors": any(form.errors for form in forms),
-        },
+        {"reply": reply, "forms": forms, "has_errors": any(form.errors for form in forms)},
     )
 
 

@@ -260,8 +260,10 @@ def test_coding_a_reply_from_the_page(secretariat_client, busy_round, secretaria
     refused = secretariat_client.post(
         url,
         {
+            "structures-decision": "own",
             "structures-judgement": "addressed",
             "structures-excerpts": "Kent works alone.",
+            "training-decision": "own",
             "training-judgement": "partly",
             "training-excerpts": "Training is given to all officers.",
         },
@@ -272,8 +274,10 @@ def test_coding_a_reply_from_the_page(secretariat_client, busy_round, secretaria
     secretariat_client.post(
         url,
         {
+            "structures-decision": "own",
             "structures-judgement": "addressed",
             "structures-excerpts": "Kent works with the ROCU.",
+            "training-decision": "own",
             "training-judgement": "partly",
             "training-excerpts": "Training is given to all officers.",
         },
