@@ -3,10 +3,12 @@
 
     python scripts/benchmark_commissioner_view.py [--rounds 20] [--repeat 15]
 
-Prints, for the dashboard, the coverage matrix and a theme summary, the median server time of a
-request (wall clock and CPU) and its number of queries. The data go into a throwaway test
-database (in memory on SQLite, `test_<name>` on PostgreSQL), so real data are never touched.
-Replies and codings are bulk-inserted: the pages are measured, not the services that write them.
+Prints, for the dashboard, the coverage matrix, a theme summary and two searches, the median
+server time of a request (wall clock and CPU) and its number of queries; then the suggester's
+precision and recall on the sample replies and on the held-out letters. The data go into a
+throwaway test database (in memory on SQLite, `test_<name>` on PostgreSQL), so real data are
+never touched. Replies and codings are bulk-inserted: the pages are measured, not the services
+that write them.
 """
 
 import argparse
@@ -124,6 +126,8 @@ def benchmark(rounds: int, repeat: int) -> None:
         "dashboard": reverse("letters:dashboard"),
         "matrix": reverse("letters:coverage_matrix", args=[made[-1].slug]),
         "theme summary": reverse("letters:theme_summary", args=[made[-1].slug, themes[0].code]),
+        "search (common words)": reverse("letters:search") + "?q=regional+organised+crime",
+        "search (rare word)": reverse("letters:search") + "?q=breaches",
     }
     for name, url in pages.items():
         connection.queries_log.clear()  # a full log (the build's inserts) would count nothing
@@ -139,6 +143,23 @@ def benchmark(rounds: int, repeat: int) -> None:
             f"{name}: median {statistics.median(walls) * 1000:.0f} ms wall, "
             f"{statistics.median(cpus) * 1000:.0f} ms CPU, {len(queries)} queries"
         )
+    suggester_figures()
+
+
+def suggester_figures() -> None:
+    """The suggester scored on labelled folders (its last line: precision, recall, holding)."""
+    import io
+
+    from django.core.management import call_command
+
+    folders = {
+        "sample replies": BASE_DIR / "letters" / "demo_data" / "sample_replies",
+        "held-out letters": BASE_DIR / "tests" / "data" / "holdout_replies",
+    }
+    for name, folder in folders.items():
+        output = io.StringIO()
+        call_command("evaluate_suggestions", str(folder), stdout=output)
+        print(f"suggester on {name}: {output.getvalue().strip().splitlines()[-1]}")
 
 
 if __name__ == "__main__":
