@@ -11,6 +11,7 @@ from django.urls import get_resolver, reverse
 
 from commissioner.roles import ADMIN, COMMISSIONER, READERS, SECRETARIAT
 from letters.models import Reply
+from letters.services.inbound import message_import
 from letters.services.replies import reply_log
 from tests.conftest import issue_round, make_round, text_document
 
@@ -32,12 +33,27 @@ ACCESS = {
     "letters:reply_detail": (READERS, lambda o: {"pk": o["reply"].pk}),
     "letters:reply_code": ((SECRETARIAT,), lambda o: {"pk": o["reply"].pk}),
     "letters:document_download": (READERS, lambda o: {"pk": o["reply"].documents.get().pk}),
+    "letters:inbox": ((SECRETARIAT,), lambda o: {}),
+    "letters:inbound_detail": (READERS, lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_confirm": ((SECRETARIAT,), lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_file": ((SECRETARIAT,), lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_dismiss": ((SECRETARIAT,), lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_original": (READERS, lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_attachment": (
+        READERS,
+        lambda o: {"pk": o["inbound"].attachments.get().pk},
+    ),
     "forces:force_list": (READERS, lambda o: {}),
     "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
     "forces:force_edit": ((SECRETARIAT, ADMIN), lambda o: {"code": "kent"}),
 }
 # Views that only accept POST answer GET with 405 once the role check has passed.
-POST_ONLY = {"letters:letter_resume"}
+POST_ONLY = {
+    "letters:letter_resume",
+    "letters:inbound_confirm",
+    "letters:inbound_file",
+    "letters:inbound_dismiss",
+}
 PROJECT_NAMESPACES = ("letters", "forces")
 
 
@@ -55,7 +71,20 @@ def objects(secretariat_user):
         logged_by=secretariat_user,
     )
     draft = make_round(created_by=secretariat_user, reference_prefix="IASC/2020-01")
-    return {"round": round_, "letter": letter, "reply": reply, "draft": draft}
+    inbound, _ = message_import(raw=email_with_text_attachment(), source="upload")
+    return {"round": round_, "letter": letter, "reply": reply, "draft": draft, "inbound": inbound}
+
+
+def email_with_text_attachment() -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "cc@kent.police.uk"
+    message["Subject"] = "IASC/2019-10/KNT"
+    message["Message-ID"] = "<access@kent.police.uk>"
+    message.set_content("Our reply is attached.")
+    message.add_attachment(b"Our reply.", maintype="text", subtype="plain", filename="reply.txt")
+    return message.as_bytes()
 
 
 def _url(name, objects):

@@ -109,7 +109,7 @@ def letter_match(
         letters = Letter.objects.select_related("force").in_bulk(found)
         first = letters[found[0]]
         if len(found) == 1:
-            note = f"{first} quoted in {where}"
+            note = f"{first} is quoted in {where}"
             return LetterMatch(first, Method.REFERENCE, Confidence.SURE, note)
         quoted = ", ".join(letters[pk].reference for pk in found)
         return LetterMatch(
@@ -130,20 +130,20 @@ def letter_match(
             None,
             Method.NONE,
             Confidence.NONE,
-            f"Sent from {domain.domain} ({force}), which has no letter awaiting a reply",
+            f"{force} writes from {domain.domain}, but has no letter awaiting a reply",
         )
     if len(letters) == 1:
         return LetterMatch(
             letters[0],
             Method.SENDER_DOMAIN,
             Confidence.LIKELY,
-            f"Sent from {domain.domain}: {force}'s only letter awaiting a reply",
+            f"{force} writes from {domain.domain}; this is its only letter awaiting a reply",
         )
     return LetterMatch(
         letters[0],
         Method.SENDER_DOMAIN,
         Confidence.POSSIBLE,
-        f"Sent from {domain.domain}: {force} has several letters awaiting a reply; "
+        f"{force} writes from {domain.domain} and has several letters awaiting a reply; "
         "this is the latest",
     )
 

@@ -119,7 +119,7 @@ def test_a_reference_in_the_subject_is_a_sure_match(avs):
     assert message.match_method == Method.REFERENCE
     assert message.match_confidence == Confidence.SURE
     assert message.is_sure_match
-    assert message.match_note == "IASC/2019-10/AVS quoted in the subject"
+    assert message.match_note == "IASC/2019-10/AVS is quoted in the subject"
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_a_reference_in_the_body_is_found_whatever_its_spacing_and_case(avs, quo
 
     assert message.letter == avs
     assert message.match_confidence == Confidence.SURE
-    assert "quoted in the body" in message.match_note
+    assert "is quoted in the body" in message.match_note
 
 
 def test_a_reference_only_in_the_attached_letter_is_found(avs):
@@ -148,7 +148,7 @@ def test_a_reference_only_in_the_attached_letter_is_found(avs):
 
     assert message.letter == avs
     assert message.match_confidence == Confidence.SURE
-    assert message.match_note == "IASC/2019-10/AVS quoted in the attachment ‘reply.pdf’"
+    assert message.match_note == "IASC/2019-10/AVS is quoted in the attachment ‘reply.pdf’"
 
 
 def test_a_longer_reference_with_the_same_start_is_not_taken_for_another(issued_round):
