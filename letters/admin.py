@@ -139,7 +139,14 @@ class InboundMessageAdmin(admin.ModelAdmin):
     search_fields = ["subject", "from_address", "message_id", "letter__reference"]
     list_select_related = ["letter"]
     date_hierarchy = "imported_at"
-    readonly_fields = ["raw", "raw_sha256", "message_id", "imap_folder", "imap_uidvalidity", "imap_uid"]
+    readonly_fields = [
+        "raw",
+        "raw_sha256",
+        "message_id",
+        "imap_folder",
+        "imap_uidvalidity",
+        "imap_uid",
+    ]
     inlines = [InboundAttachmentInline]
 
 
