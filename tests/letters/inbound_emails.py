@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
@@ -46,7 +47,7 @@ def email(
     for filename, data, content_type in attachments:
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return message.as_bytes()
+    return message.as_bytes(policy=policy.SMTP)  # CRLF line ends, as a mail server keeps them
 
 
 def reply_with_pdf(text: str = "Modern slavery: we have trained 40 officers.", **kwargs) -> bytes:

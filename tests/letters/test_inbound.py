@@ -503,3 +503,52 @@ def test_filed_messages_can_still_be_logged_and_dismissed_ones_cannot(avs, secre
     message_confirm(message=filed, letter=avs, kind=Reply.Kind.FULL, by=secretariat_user)
     with pytest.raises(MessageNotOpen):
         message_confirm(message=dismissed, letter=avs, kind=Reply.Kind.FULL, by=secretariat_user)
+
+
+# import_mail ---------------------------------------------------------------------------
+
+
+def test_import_mail_prints_each_files_letter_or_unmatched(avs, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    sure = tmp_path / "sure.eml"
+    sure.write_bytes(reply_with_pdf())
+    domain = tmp_path / "domain.eml"
+    domain.write_bytes(email(subject="Our answer", sender="cc@avonandsomerset.police.uk"))
+    stranger = tmp_path / "stranger.eml"
+    stranger.write_bytes(email(subject="Hello", sender="someone@example.com"))
+    out = StringIO()
+
+    call_command("import_mail", str(sure), str(domain), str(stranger), stdout=out)
+    call_command("import_mail", str(sure), stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        f"{sure}: IASC/2019-10/AVS",
+        f"{domain}: IASC/2019-10/AVS (sender's domain, likely)",
+        f"{stranger}: unmatched",
+        f"{sure}: IASC/2019-10/AVS (already imported)",
+    ]
+    assert set(InboundMessage.objects.values_list("source", flat=True)) == {"command"}
+
+
+def test_import_mail_refuses_files_that_are_not_emails_and_imports_the_rest(avs, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    notes = tmp_path / "notes.eml"
+    notes.write_bytes(b"Just notes.")
+    good = tmp_path / "good.eml"
+    good.write_bytes(email())
+    err = StringIO()
+
+    with pytest.raises(CommandError, match="2 of 3 file"):
+        call_command(
+            "import_mail", str(notes), str(tmp_path / "missing.eml"), str(good), stderr=err
+        )
+
+    assert f"{notes}: not an email" in err.getvalue()
+    assert "missing.eml: cannot be read" in err.getvalue()
+    assert InboundMessage.objects.count() == 1
