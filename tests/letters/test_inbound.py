@@ -1,6 +1,7 @@
 """Importing inbound email: stored once, read as far as it can be, matched, then decided."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -95,6 +96,26 @@ def test_a_message_id_seen_before_is_not_imported_again_even_with_other_bytes(av
 
     assert not created
     assert InboundMessage.objects.count() == 1
+
+
+def test_an_import_that_loses_a_race_returns_the_winner_and_leaves_no_file(avs, monkeypatch):
+    from letters.services import inbound
+
+    raw = email(message_id="<raced@x>")
+    winner = imported(raw)
+    real_find = inbound.find_imported
+    calls = []
+
+    def checked_before_the_winner_committed(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real_find(**kwargs)
+
+    monkeypatch.setattr(inbound, "find_imported", checked_before_the_winner_committed)
+
+    loser, created = message_import(raw=raw, source=InboundMessage.Source.UPLOAD)
+
+    assert not created and loser == winner
+    assert list(Path(winner.raw.storage.path("inbound")).rglob("*.eml")) == [Path(winner.raw.path)]
 
 
 def test_messages_without_a_message_id_are_known_by_their_bytes(avs):
