@@ -523,13 +523,18 @@ def _fetch_new(mailbox: Mailbox, limit: int | None, summary: FetchSummary) -> No
     cursor, _ = MailboxCursor.objects.get_or_create(
         folder=mailbox.folder, uidvalidity=mailbox.uidvalidity
     )
-    waiting = mailbox.waiting_after(cursor.last_uid)[:limit]
-    ids = {usable_message_id(message.message_id) for message in waiting} - {""}
-    known = set(
-        InboundMessage.objects.filter(message_id__in=ids).values_list("message_id", flat=True)
-    )
-    to_fetch = [message for message in waiting if message.message_id not in known]
-    summary.already_imported += len(waiting) - len(to_fetch)
+    waiting = mailbox.waiting_after(cursor.last_uid)
+    known = _known_message_ids(waiting)
+    # At most `limit` new messages; known ones are passed over until the first left for later.
+    to_fetch, end_uid = [], cursor.last_uid
+    for message in waiting:
+        if message.message_id in known:
+            summary.already_imported += 1
+        elif limit is not None and len(to_fetch) >= limit:
+            break
+        else:
+            to_fetch.append(message)
+        end_uid = message.uid
     for message, raw in mailbox.bodies(to_fetch):
         location = ImapLocation(mailbox.folder, mailbox.uidvalidity, message.uid)
         stored, created = message_import(raw=raw, source=InboundMessage.Source.IMAP, imap=location)
@@ -538,8 +543,18 @@ def _fetch_new(mailbox: Mailbox, limit: int | None, summary: FetchSummary) -> No
         else:
             summary.already_imported += 1
         _advance(cursor, message.uid)
-    if waiting:
-        _advance(cursor, waiting[-1].uid)  # past known messages at the end, too
+    _advance(cursor, end_uid)
+
+
+def _known_message_ids(waiting) -> set[str]:
+    ids = sorted({usable_message_id(message.message_id) for message in waiting} - {""})
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):  # within every database's limit on parameters
+        chunk = ids[start : start + 500]
+        known.update(
+            InboundMessage.objects.filter(message_id__in=chunk).values_list("message_id", flat=True)
+        )
+    return known
 
 
 def _finish(run: JobRun, *, succeeded: bool, summary: str) -> None:

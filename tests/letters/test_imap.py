@@ -12,7 +12,7 @@ from imapclient import IMAPClient
 
 from letters.mail import parse_message
 from letters.models import InboundMessage, JobRun, MailboxCursor
-from letters.services.inbound import find_imported, usable_message_id
+from letters.services.inbound import find_imported, message_import, usable_message_id
 from letters.tasks import fetch_replies
 from tests.dovecot import running_dovecot
 from tests.letters.inbound_emails import email, reply_with_pdf
@@ -137,12 +137,19 @@ def test_a_new_uidvalidity_imports_nothing_twice(mailbox, issued_round):
     assert InboundMessage.objects.count() == 2
 
 
-def test_a_limited_run_leaves_the_rest_for_the_next(mailbox, issued_round):
-    mailbox.append(email(), email(), email())
+def test_a_limited_run_counts_new_messages_and_leaves_the_rest_for_the_next(mailbox, issued_round):
+    uploaded = [email(message_id=f"<uploaded-{n}@x>") for n in range(2)]
+    for raw in uploaded:  # saved and uploaded by hand before the mailbox was read
+        message_import(raw=raw, source=InboundMessage.Source.UPLOAD)
+    mailbox.append(uploaded[0], email(), uploaded[1], email(), email())
 
-    assert "1 new message(s)" in fetch("--limit", "1")
-    assert "2 new message(s)" in fetch()
-    assert InboundMessage.objects.count() == 3
+    first = fetch("--limit", "1")
+    second = fetch("--limit", "2")
+
+    assert "1 new message(s)" in first and "2 already imported" in first
+    assert "2 new message(s)" in second and "0 already imported" in second
+    assert "0 new message(s)" in fetch()
+    assert InboundMessage.objects.filter(source=InboundMessage.Source.IMAP).count() == 3
 
 
 def test_each_bad_message_is_imported_as_far_as_it_can_be_and_none_is_lost(
