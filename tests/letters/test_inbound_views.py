@@ -195,6 +195,17 @@ def test_readers_download_the_original_and_accepted_attachments_only(
     assert missing.status_code == 404
 
 
+def test_the_letter_lists_the_emails_matched_to_it(commissioner_client, issued_round):
+    message = imported(email(subject="RE: IASC/2019-10/AVS our reply"))
+
+    page = commissioner_client.get(
+        reverse("letters:letter_detail", args=[message.letter_id])
+    ).content.decode()
+
+    assert reverse("letters:inbound_detail", args=[message.pk]) in page
+    assert "RE: IASC/2019-10/AVS our reply" in page
+
+
 def test_the_tracker_tags_a_letter_whose_email_bounced(secretariat_client, issued_round):
     letter = issued_round.letters.get(force__code="avon-somerset")
     OutboundEmail.objects.create(  # by hand: the outbox's sending lives on another branch
