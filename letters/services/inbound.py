@@ -154,7 +154,7 @@ def message_import(
     """Store a message byte for byte, read it, match it; (message, False) if already stored.
 
     Never raises for what the message contains; only a failing database or file storage
-    stops it, and then nothing of the message is kept.
+    stops it, and then no row of the message is kept.
     """
     raw = bytes(raw)
     raw_sha256 = hashlib.sha256(raw).hexdigest()
