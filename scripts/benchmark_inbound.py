@@ -19,6 +19,7 @@ import argparse
 import os
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -49,6 +50,7 @@ def main() -> None:
         benchmark(options.messages, options.attachment)
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 def replies_to_send(count: int, attachment: str) -> list[bytes]:
