@@ -11,6 +11,7 @@ NAVIGATION = [
     ("Figures", "forces:figures", READERS),
     ("Log a reply", "letters:reply_log", (SECRETARIAT,)),
     ("Search", "letters:search", READERS),
+    ("Inbox", "letters:inbox", (SECRETARIAT,)),
     ("Administration", "admin:index", (ADMIN,)),
 ]
 

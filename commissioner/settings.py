@@ -107,6 +107,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "letters:dashboard"
@@ -187,6 +188,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_chase_hour, minute=_chase_minute),
     },
 }
+
+# The reply mailbox, read over IMAP by `manage.py fetch_replies` and on beat. TLS by default:
+# IMAP_SECURITY is "tls" (port 993), "starttls" (port 143) or "none" (loopback only, for tests).
+IMAP_HOST = env.str("IMAP_HOST", default="")
+IMAP_SECURITY = env.str("IMAP_SECURITY", default="tls")
+if IMAP_SECURITY not in ("tls", "starttls", "none"):
+    raise ImproperlyConfigured("IMAP_SECURITY must be tls, starttls or none.")
+IMAP_PORT = env.int("IMAP_PORT", default=993 if IMAP_SECURITY == "tls" else 143)
+IMAP_USER = env.str("IMAP_USER", default="")
+IMAP_PASSWORD = env.str("IMAP_PASSWORD", default="")
+IMAP_FOLDER = env.str("IMAP_FOLDER", default="INBOX")
+IMAP_TIMEOUT = env.int("IMAP_TIMEOUT", default=60)
+# At most this many messages a run, so one run ends well before the next begins.
+IMAP_FETCH_LIMIT = env.int("IMAP_FETCH_LIMIT", default=200)
+IMAP_FETCH_MINUTES = env.int("IMAP_FETCH_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE["fetch-replies"] = {
+    "task": "letters.tasks.fetch_replies",
+    "schedule": timedelta(minutes=IMAP_FETCH_MINUTES),
+    "options": {"expires": IMAP_FETCH_MINUTES * 60},  # a run missed is done by the next
+}
+# An uploaded .eml (a saved or forwarded message, attachments included) at most this big.
+INBOUND_MESSAGE_MAX_BYTES = env.int("INBOUND_MESSAGE_MAX_BYTES", default=50 * 1024 * 1024)
 
 # Production profile.
 if not DEBUG:

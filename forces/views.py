@@ -181,6 +181,8 @@ def figures_edit(request, pk):
         "forces/figures_form.html",
         {"form": form, "figures": figures, "history": figures_history(figures)},
     )
+
+
 def _sortable_headings(sort: str) -> list[dict]:
     """Each column's heading, the sort a click on it asks for, and its aria-sort."""
     current, descending = sort.removeprefix("-"), sort.startswith("-")

@@ -122,3 +122,34 @@ class ReportAdmin(admin.ModelAdmin):
 class JobRunAdmin(admin.ModelAdmin):
     list_display = ["name", "started_at", "finished_at", "succeeded"]
     list_filter = ["name", "succeeded"]
+
+
+class InboundAttachmentInline(admin.TabularInline):
+    model = models.InboundAttachment
+    fields = ["filename", "declared_type", "detected_type", "size", "problem"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(models.InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["subject", "from_address", "sent_at", "kind", "letter", "status"]
+    list_filter = ["status", "kind", "match_confidence", "source"]
+    search_fields = ["subject", "from_address", "message_id", "letter__reference"]
+    list_select_related = ["letter"]
+    date_hierarchy = "imported_at"
+    readonly_fields = [
+        "raw",
+        "raw_sha256",
+        "message_id",
+        "imap_folder",
+        "imap_uidvalidity",
+        "imap_uid",
+    ]
+    inlines = [InboundAttachmentInline]
+
+
+@admin.register(models.MailboxCursor)
+class MailboxCursorAdmin(admin.ModelAdmin):
+    list_display = ["folder", "uidvalidity", "last_uid", "updated_at"]

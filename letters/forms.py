@@ -6,9 +6,11 @@ from django.conf import settings
 from django.db import models
 
 from forces.models import Force
-from letters.documents import DocumentRejected, check_document
+from letters.documents import DocumentRejected, check_document, safe_name
 from letters.models import MERGE_FIELDS, Judgement, Letter, Reply, Round, Theme
+from letters.selectors.inbound import letters_to_choose_from
 from letters.selectors.search import HitKind, SearchFilters
+from letters.services.inbound import is_saved_email
 from letters.services.replies import validate_received_on
 
 
@@ -385,3 +387,87 @@ class ThemeObservationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(Field.textarea("observation", rows=8), submit="Save observation")
+
+
+class EmailFilesField(forms.FileField):
+    """One or more uploaded files; each is judged on its own by `read_email_upload`."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            raise forms.ValidationError("Choose at least one saved email (.eml)")
+        return files
+
+
+def read_email_upload(upload) -> bytes:
+    """The bytes of an uploaded email; ValidationError if it is too big or not an email."""
+    limit = settings.INBOUND_MESSAGE_MAX_BYTES
+    name = safe_name(upload.name)
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"‘{name}’ is larger than the limit of {limit // (1024 * 1024)} MB."
+        )
+    raw = upload.read()
+    if not is_saved_email(raw):
+        raise forms.ValidationError(
+            f"‘{name}’ is not a saved email: it has no From, Subject or Message-ID. Save the "
+            "message from your mail program as .eml and upload that."
+        )
+    return raw
+
+
+class InboundUploadForm(forms.Form):
+    emails = EmailFilesField(
+        label="Upload saved emails",
+        help_text=(
+            "Emails saved from your mail program as .eml files, one or many at once; each at "
+            f"most {settings.INBOUND_MESSAGE_MAX_BYTES // (1024 * 1024)} MB."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["emails"].widget.attrs["accept"] = ".eml,message/rfc822"
+        self.helper = _helper(Field("emails"), submit="Upload")
+
+
+class InboundConfirmForm(forms.Form):
+    """Log an inbound email as a reply: to which letter, what kind, with which documents."""
+
+    letter = forms.ModelChoiceField(
+        queryset=Letter.objects.none(),
+        label="Letter this email answers",
+        error_messages={"required": "Choose the letter this email answers"},
+    )
+    kind = forms.ChoiceField(
+        choices=Reply.Kind.choices,
+        widget=forms.RadioSelect,
+        label="Kind of reply",
+        help_text="A holding reply acknowledges the letter and promises a full answer later.",
+        error_messages={"required": "Say whether this is a full or a holding reply"},
+    )
+    include_body = forms.TypedChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Keep the email's own text as a document of the reply?",
+        help_text="Yes when the email itself is the reply, not just a covering note.",
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["letter"].queryset = letters_to_choose_from()
+        self.fields["letter"].label_from_instance = lambda letter: (
+            f"{letter.force.name} – {letter.reference} ({letter.round.title})"
+        )
+        self.helper = _helper(
+            Field.select("letter"),
+            Field.radios("kind", inline=True, legend_size=Size.SMALL),
+            Field.radios("include_body", inline=True, legend_size=Size.SMALL),
+            submit="Log as a reply",
+        )
+        self.helper.form_action = action

@@ -1,4 +1,6 @@
 import re
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -540,3 +542,203 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+def inbound_raw_path(message, filename):
+    # Named by content: the sender's subject or file name never becomes a path.
+    return f"inbound/{message.raw_sha256[:2]}/{message.raw_sha256}.eml"
+
+
+def inbound_attachment_path(attachment, filename):
+    return f"inbound/attachments/{attachment.sha256[:2]}/{attachment.sha256}"
+
+
+class InboundMessage(models.Model):
+    """An email that came in for the office: kept as received, matched to a letter, reviewed.
+
+    The same message is stored once, whichever way it arrives: by its Message-ID, or by
+    the hash of its bytes when it has none, and by its place in the IMAP mailbox.
+    """
+
+    class Source(models.TextChoices):
+        IMAP = "imap", "Reply mailbox"
+        UPLOAD = "upload", "Uploaded"
+        COMMAND = "command", "Imported from a file"
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        AUTO_REPLY = "auto_reply", "Automatic reply"
+        BOUNCE = "bounce", "Delivery failure"
+
+    class MatchMethod(models.TextChoices):
+        REFERENCE = "reference", "Reference quoted"
+        SENDER_DOMAIN = "sender_domain", "Sender's domain"
+        NONE = "none", "No match"
+
+    class Confidence(models.TextChoices):
+        SURE = "sure", "Sure"
+        LIKELY = "likely", "Likely"
+        POSSIBLE = "possible", "Possible"
+        NONE = "none", "None"
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", "Awaiting review"
+        CONFIRMED = "confirmed", "Logged as a reply"
+        FILED = "filed", "Filed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    raw = models.FileField(upload_to=inbound_raw_path, max_length=200)
+    raw_sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    message_id = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    imap_folder = models.CharField(max_length=200, blank=True)
+    imap_uidvalidity = models.PositiveBigIntegerField(null=True, blank=True)
+    imap_uid = models.PositiveBigIntegerField(null=True, blank=True)
+    from_address = models.CharField(max_length=320, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    date_header = models.CharField(
+        max_length=200, blank=True, help_text="The Date header as the sender wrote it."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_utc_offset = models.SmallIntegerField(
+        null=True, blank=True, help_text="The sender's offset from UTC in minutes, from Date."
+    )
+    body_text = models.TextField(blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REPLY)
+    letter = models.ForeignKey(
+        Letter, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_messages"
+    )
+    match_method = models.CharField(
+        max_length=15, choices=MatchMethod.choices, default=MatchMethod.NONE
+    )
+    match_confidence = models.CharField(
+        max_length=10, choices=Confidence.choices, default=Confidence.NONE
+    )
+    match_note = models.CharField(max_length=300, blank=True)
+    bounced_email = models.ForeignKey(
+        OutboundEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="bounces"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAITING)
+    problems = models.TextField(blank=True, help_text="What could not be read, one per line.")
+    reply = models.OneToOneField(
+        Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_message"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"], condition=~Q(message_id=""), name="inbound_once_per_id"
+            ),
+            models.UniqueConstraint(
+                fields=["raw_sha256"],
+                condition=Q(message_id=""),
+                name="inbound_once_per_content_without_id",
+            ),
+            models.UniqueConstraint(
+                fields=["imap_folder", "imap_uidvalidity", "imap_uid"],
+                condition=Q(imap_uid__isnull=False),
+                name="inbound_once_per_mailbox_uid",
+            ),
+            models.CheckConstraint(
+                condition=Q(imap_uid__isnull=True, imap_uidvalidity__isnull=True)
+                | Q(imap_uid__isnull=False, imap_uidvalidity__isnull=False),
+                name="inbound_imap_uid_with_uidvalidity",
+            ),
+            models.CheckConstraint(
+                condition=Q(reply__isnull=True) | Q(status="confirmed"),
+                name="inbound_reply_only_when_confirmed",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-imported_at"])]
+
+    def __str__(self):
+        return self.subject or "(no subject)"
+
+    @property
+    def problem_list(self) -> list[str]:
+        return [line for line in self.problems.splitlines() if line.strip()]
+
+    @property
+    def is_sure_match(self) -> bool:
+        return self.letter_id is not None and self.match_confidence == self.Confidence.SURE
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a person can still log it as a reply, file it or dismiss it."""
+        return self.status in (self.Status.AWAITING, self.Status.FILED)
+
+    @property
+    def sent_at_sender_time(self) -> datetime | None:
+        """When it was sent, in the sender's own time zone as the Date header gave it."""
+        if self.sent_at is None:
+            return None
+        offset = dt_timezone(timedelta(minutes=self.sent_utc_offset or 0))
+        return self.sent_at.astimezone(offset)
+
+
+class InboundAttachment(models.Model):
+    """A file attached to an inbound message, checked by content; refused ones keep the reason."""
+
+    message = models.ForeignKey(
+        InboundMessage, on_delete=models.CASCADE, related_name="attachments"
+    )
+    position = models.PositiveSmallIntegerField()
+    filename = models.CharField(max_length=255)
+    declared_type = models.CharField(max_length=100, help_text="What the sender's mailer said.")
+    detected_kind = models.CharField(
+        max_length=10, blank=True, help_text="pdf, docx, txt or eml; blank when refused."
+    )
+    detected_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=inbound_attachment_path, max_length=200, blank=True)
+    extracted_text = models.TextField(blank=True)
+    notes = models.TextField(blank=True, help_text="What to know about the text, one per line.")
+    problem = models.TextField(blank=True, help_text="Why it was refused.")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "position"], name="one_inbound_attachment_per_position"
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.detected_kind)
+
+    @property
+    def note_list(self) -> list[str]:
+        return [line for line in self.notes.splitlines() if line.strip()]
+
+
+class MailboxCursor(models.Model):
+    """How far fetch_replies has read a mailbox folder: UIDs are only valid per UIDVALIDITY."""
+
+    folder = models.CharField(max_length=200)
+    uidvalidity = models.PositiveBigIntegerField()
+    last_uid = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["folder", "uidvalidity"], name="one_cursor_per_folder"),
+        ]
+
+    def __str__(self):
+        return f"{self.folder} ({self.uidvalidity}) up to UID {self.last_uid}"

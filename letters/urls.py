@@ -1,6 +1,6 @@
 from django.urls import path
 
-from letters.views import dashboard, letters, replies, rounds, search, themes
+from letters.views import dashboard, inbound, letters, replies, rounds, search, themes
 
 app_name = "letters"
 urlpatterns = [
@@ -42,4 +42,15 @@ urlpatterns = [
     path("replies/<int:pk>/code/", replies.reply_code_view, name="reply_code"),
     path("documents/<int:pk>/", replies.document_download, name="document_download"),
     path("search/", search.search_view, name="search"),
+    path("inbox/", inbound.inbox, name="inbox"),
+    path("inbox/<int:pk>/", inbound.inbound_detail, name="inbound_detail"),
+    path("inbox/<int:pk>/confirm/", inbound.inbound_confirm_view, name="inbound_confirm"),
+    path("inbox/<int:pk>/file/", inbound.inbound_file_view, name="inbound_file"),
+    path("inbox/<int:pk>/dismiss/", inbound.inbound_dismiss_view, name="inbound_dismiss"),
+    path("inbox/<int:pk>/original/", inbound.inbound_original, name="inbound_original"),
+    path(
+        "inbox/attachments/<int:pk>/",
+        inbound.inbound_attachment_download,
+        name="inbound_attachment",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.urls import get_resolver, reverse
 from commissioner.roles import ADMIN, COMMISSIONER, READERS, SECRETARIAT
 from forces.models import ProsecutionFigures
 from letters.models import Reply
+from letters.services.inbound import message_import
 from letters.services.replies import reply_log
 from tests.conftest import issue_round, make_round, text_document
 
@@ -50,6 +51,16 @@ ACCESS = {
     ),
     "letters:theme_across_rounds": (READERS, lambda o: {"code": "training"}),
     "letters:search": (READERS, lambda o: {}),
+    "letters:inbox": ((SECRETARIAT,), lambda o: {}),
+    "letters:inbound_detail": (READERS, lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_confirm": ((SECRETARIAT,), lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_file": ((SECRETARIAT,), lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_dismiss": ((SECRETARIAT,), lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_original": (READERS, lambda o: {"pk": o["inbound"].pk}),
+    "letters:inbound_attachment": (
+        READERS,
+        lambda o: {"pk": o["inbound"].attachments.get().pk},
+    ),
     "forces:force_list": (READERS, lambda o: {}),
     "forces:force_stats": (READERS, lambda o: {}),
     "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
@@ -59,7 +70,13 @@ ACCESS = {
     "forces:figures_edit": ((SECRETARIAT,), lambda o: {"pk": o["figures"].pk}),
 }
 # Views that only accept POST answer GET with 405 once the role check has passed.
-POST_ONLY = {"letters:letter_resume", "letters:theme_review_mark"}
+POST_ONLY = {
+    "letters:letter_resume",
+    "letters:theme_review_mark",
+    "letters:inbound_confirm",
+    "letters:inbound_file",
+    "letters:inbound_dismiss",
+}
 PROJECT_NAMESPACES = ("letters", "forces")
 
 
@@ -87,7 +104,27 @@ def objects(secretariat_user):
         defendants_convicted=191,
         source="Seed letter",
     )
-    return {"round": round_, "letter": letter, "reply": reply, "draft": draft, "figures": figures}
+    inbound, _ = message_import(raw=email_with_text_attachment(), source="upload")
+    return {
+        "round": round_,
+        "letter": letter,
+        "reply": reply,
+        "draft": draft,
+        "figures": figures,
+        "inbound": inbound,
+    }
+
+
+def email_with_text_attachment() -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "cc@kent.police.uk"
+    message["Subject"] = "IASC/2019-10/KNT"
+    message["Message-ID"] = "<access@kent.police.uk>"
+    message.set_content("Our reply is attached.")
+    message.add_attachment(b"Our reply.", maintype="text", subtype="plain", filename="reply.txt")
+    return message.as_bytes()
 
 
 def _url(name, objects):

@@ -18,7 +18,16 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from letters.models import Coding, Extension, Letter, Reminder, Reply, Round, TrackerStatus
+from letters.models import (
+    Coding,
+    Extension,
+    Letter,
+    OutboundEmail,
+    Reminder,
+    Reply,
+    Round,
+    TrackerStatus,
+)
 
 FULL_REPLY_STATUSES = (Letter.Status.REPLIED, Letter.Status.CLOSED)
 
@@ -60,6 +69,14 @@ def letters_with_state(queryset: QuerySet | None = None, *, today: date | None =
             ),
             reminders_sent=_subquery_count(
                 Reminder.objects.filter(letter=OuterRef("pk")), "letter", "pk"
+            ),
+            # An email of the letter came back undelivered and has not been sent again since.
+            email_bounced=Exists(
+                OutboundEmail.objects.filter(
+                    letter=OuterRef("pk"),
+                    status=OutboundEmail.Status.FAILED,
+                    bounces__isnull=False,
+                )
             ),
         )
         .annotate(tracker_status=tracker_status_expression(today))

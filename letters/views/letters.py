@@ -28,6 +28,7 @@ def letter_detail(request, pk):
             "replies": letter.replies.prefetch_related("documents", "codings__theme"),
             "extensions": letter.extensions.select_related("granted_by"),
             "reminders": letter.reminders.all(),
+            "emails": letter.inbound_messages.order_by("-imported_at"),
             "history": letter_history(letter),
         },
     )
