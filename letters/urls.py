@@ -1,10 +1,11 @@
 from django.urls import path
 
-from letters.views import dashboard, inbound, letters, replies, rounds, search, themes
+from letters.views import dashboard, health, inbound, letters, replies, rounds, search, themes
 
 app_name = "letters"
 urlpatterns = [
     path("", dashboard.dashboard_view, name="dashboard"),
+    path("health/", health.health, name="health"),
     path("rounds/", rounds.round_list, name="round_list"),
     path("rounds/new/", rounds.round_create_view, name="round_create"),
     path("rounds/<slug:slug>/", rounds.round_detail, name="round_detail"),
