@@ -8,6 +8,7 @@ NAVIGATION = [
     ("Rounds", "letters:round_list", READERS),
     ("Forces", "forces:force_list", READERS),
     ("Log a reply", "letters:reply_log", (SECRETARIAT,)),
+    ("Outbox", "letters:outbox", (SECRETARIAT,)),
     ("Administration", "admin:index", (ADMIN,)),
 ]
 

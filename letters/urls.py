@@ -1,6 +1,6 @@
 from django.urls import path
 
-from letters.views import letters, replies, rounds
+from letters.views import letters, outbox, replies, reports, rounds
 
 app_name = "letters"
 urlpatterns = [
@@ -18,4 +18,13 @@ urlpatterns = [
     path("replies/<int:pk>/", replies.reply_detail, name="reply_detail"),
     path("replies/<int:pk>/code/", replies.reply_code_view, name="reply_code"),
     path("documents/<int:pk>/", replies.document_download, name="document_download"),
+    path("letters/<int:pk>/pdf/", letters.letter_pdf_download, name="letter_pdf"),
+    path("letters/<int:pk>/email/", letters.letter_email_view, name="letter_email"),
+    path("reminders/<int:pk>/pdf/", letters.reminder_pdf_download, name="reminder_pdf"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/resend/", outbox.outbox_resend, name="outbox_resend"),
+    path("outbox/<int:pk>/mark-sent/", outbox.outbox_mark_sent, name="outbox_mark_sent"),
+    path("rounds/<slug:slug>/report/", reports.report_request_view, name="report_request"),
+    path("reports/<int:pk>/status/", reports.report_status, name="report_status"),
+    path("reports/<int:pk>/download/", reports.report_download, name="report_download"),
 ]

@@ -7,10 +7,12 @@ access rule here fails `test_every_view_is_in_the_access_table`.
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import get_resolver, reverse
 
 from commissioner.roles import ADMIN, COMMISSIONER, READERS, SECRETARIAT
-from letters.models import Reply
+from letters.models import Reminder, Reply, Report
+from letters.services.outbox import email_queue
 from letters.services.replies import reply_log
 from tests.conftest import issue_round, make_round, text_document
 
@@ -32,12 +34,27 @@ ACCESS = {
     "letters:reply_detail": (READERS, lambda o: {"pk": o["reply"].pk}),
     "letters:reply_code": ((SECRETARIAT,), lambda o: {"pk": o["reply"].pk}),
     "letters:document_download": (READERS, lambda o: {"pk": o["reply"].documents.get().pk}),
+    "letters:letter_pdf": (READERS, lambda o: {"pk": o["letter"].pk}),
+    "letters:letter_email": ((SECRETARIAT,), lambda o: {"pk": o["letter"].pk}),
+    "letters:reminder_pdf": (READERS, lambda o: {"pk": o["reminder"].pk}),
+    "letters:outbox": ((SECRETARIAT,), lambda o: {}),
+    "letters:outbox_resend": ((SECRETARIAT,), lambda o: {"pk": o["email"].pk}),
+    "letters:outbox_mark_sent": ((SECRETARIAT,), lambda o: {"pk": o["email"].pk}),
+    "letters:report_request": ((COMMISSIONER, SECRETARIAT), lambda o: {"slug": o["round"].slug}),
+    "letters:report_status": (READERS, lambda o: {"pk": o["report"].pk}),
+    "letters:report_download": (READERS, lambda o: {"pk": o["report"].pk}),
     "forces:force_list": (READERS, lambda o: {}),
     "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
     "forces:force_edit": ((SECRETARIAT, ADMIN), lambda o: {"code": "kent"}),
 }
 # Views that only accept POST answer GET with 405 once the role check has passed.
-POST_ONLY = {"letters:letter_resume"}
+POST_ONLY = {
+    "letters:letter_resume",
+    "letters:letter_email",
+    "letters:outbox_resend",
+    "letters:outbox_mark_sent",
+    "letters:report_request",
+}
 PROJECT_NAMESPACES = ("letters", "forces")
 
 
@@ -55,7 +72,29 @@ def objects(secretariat_user):
         logged_by=secretariat_user,
     )
     draft = make_round(created_by=secretariat_user, reference_prefix="IASC/2020-01")
-    return {"round": round_, "letter": letter, "reply": reply, "draft": draft}
+    # Stored files stand in for the PDFs: what is checked here is who may fetch them.
+    pdf = ContentFile(b"%PDF-1.7 stand-in")
+    letter.pdf.save("letter.pdf", pdf)
+    reminder = Reminder.objects.create(
+        letter=letter, step=Reminder.Step.FIRST, chased_due_on=letter.due_on
+    )
+    reminder.pdf.save("reminder.pdf", pdf)
+    email = email_queue(
+        idempotency_key="access", to=["kent@example.org"], subject="Letter", body="Hello"
+    )
+    report = Report.objects.create(round=round_, status=Report.Status.DONE)
+    report.file.save("report.pdf", pdf)
+    report.finished_at = report.requested_at
+    report.save()
+    return {
+        "round": round_,
+        "letter": letter,
+        "reply": reply,
+        "draft": draft,
+        "reminder": reminder,
+        "email": email,
+        "report": report,
+    }
 
 
 def _url(name, objects):
