@@ -81,8 +81,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several writers (web, in-process tasks) share the file: wait rather than fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Several writers (web, in-process tasks, a worker) share the file: wait rather than fail,
+    # and take the write lock when a transaction begins, since a read lock cannot wait to
+    # become one (SQLite answers "database is locked" at once).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -160,6 +164,8 @@ if CELERY_TASK_ALWAYS_EAGER:
     # In-process tasks still pass through a producer; an in-memory one needs no server.
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
+# The queue tasks go to and workers read: deployments (or test runs) sharing a Redis differ here.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
@@ -177,6 +183,9 @@ OUTBOX_SEND_TIME_LIMIT = env.int("OUTBOX_SEND_TIME_LIMIT", default=5 * 60)
 REPORT_BUILD_TIME_LIMIT = env.int("REPORT_BUILD_TIME_LIMIT", default=30 * 60)
 # An email claimed for sending longer ago than this was left by a worker that died.
 OUTBOX_SENDING_LEASE = env.int("OUTBOX_SENDING_LEASE", default=2 * OUTBOX_SEND_TIME_LIMIT)
+# Seconds before the first retry of an email the server could not take; doubled each time
+# (with jitter), five times: about 15 minutes of trying at the default.
+OUTBOX_RETRY_BACKOFF = env.int("OUTBOX_RETRY_BACKOFF", default=30)
 CHASE_UPS_AT = env.str("CHASE_UPS_AT", default="02:30")
 _chase_hour, _chase_minute = (int(part) for part in CHASE_UPS_AT.split(":"))
 CELERY_BEAT_SCHEDULE = {

@@ -50,7 +50,10 @@ def send_email(self, email_id: int) -> str:
     outcome = email_send(email_id=email_id, may_retry=self.request.retries < self.max_retries)
     if outcome == SendOutcome.RETRY:
         countdown = get_exponential_backoff_interval(
-            factor=1, retries=self.request.retries, maximum=600, full_jitter=True
+            factor=settings.OUTBOX_RETRY_BACKOFF,
+            retries=self.request.retries,
+            maximum=60 * 60,
+            full_jitter=True,
         )
         raise self.retry(countdown=countdown)
     return outcome.value

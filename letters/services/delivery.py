@@ -19,14 +19,13 @@ def document_name(reference: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", reference).strip("-")
 
 
-def letter_store_pdf(*, letter: Letter) -> Letter:
-    """Render and store the letter's PDF, unless it has one: a stored letter never changes."""
-    if letter.pdf:
-        return letter
-    name = default_storage.save(
-        f"letters/{letter.round_id}/{document_name(letter.reference)}.pdf",
-        ContentFile(letter_pdf(letter)),
-    )
+def _render_and_save(letter: Letter) -> str:
+    """The letter's PDF, saved; the name it was saved under (not yet recorded on the letter)."""
+    path = f"letters/{letter.round_id}/{document_name(letter.reference)}.pdf"
+    return default_storage.save(path, ContentFile(letter_pdf(letter)))
+
+
+def _record_pdf(letter: Letter, name: str) -> Letter:
     # Guarded: if another worker stored the letter first, keep theirs and drop ours.
     if Letter.objects.filter(pk=letter.pk, pdf="").update(pdf=name):
         letter.pdf.name = name
@@ -34,6 +33,11 @@ def letter_store_pdf(*, letter: Letter) -> Letter:
         default_storage.delete(name)
         letter.refresh_from_db(fields=["pdf"])
     return letter
+
+
+def letter_store_pdf(*, letter: Letter) -> Letter:
+    """Render and store the letter's PDF, unless it has one: a stored letter never changes."""
+    return letter if letter.pdf else _record_pdf(letter, _render_and_save(letter))
 
 
 def salutation_line(letter: Letter) -> str:
@@ -58,17 +62,22 @@ def letter_deliver(*, letter: Letter) -> OutboundEmail | None:
 
     Safe to run again: the PDF is kept and the email is queued once (key letter:<id>).
     """
-    letter = letter_store_pdf(letter=letter)
-    if not letter.email:
-        return None  # flagged on the tracker and the round page, to be sent another way
-    return email_queue(
-        idempotency_key=f"letter:{letter.pk}",
-        letter=letter,
-        to=[letter.email],
-        subject=f"{letter.round.title} (our reference {letter.reference})",
-        body=render_to_string("letters/email/letter.txt", email_context(letter)),
-        attachments=[letter_attachment(letter)],
-    )
+    # Rendered before the transaction, so that it stays short; the PDF's record and the email
+    # then commit together.
+    rendered = None if letter.pdf else _render_and_save(letter)
+    with transaction.atomic():
+        if rendered:
+            letter = _record_pdf(letter, rendered)
+        if not letter.email:
+            return None  # flagged on the tracker and the round page, to be sent another way
+        return email_queue(
+            idempotency_key=f"letter:{letter.pk}",
+            letter=letter,
+            to=[letter.email],
+            subject=f"{letter.round.title} (our reference {letter.reference})",
+            body=render_to_string("letters/email/letter.txt", email_context(letter)),
+            attachments=[letter_attachment(letter)],
+        )
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ changes, so a resend is recognisable as the same message).
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
@@ -63,7 +64,7 @@ def email_queue(
     subject: str,
     body: str,
     letter: Letter | None = None,
-    attachments: list[Attachment] = (),
+    attachments: Sequence[Attachment] = (),
     reply_to: str | None = None,
 ) -> OutboundEmail:
     """Put an email in the outbox and send it once the transaction commits.
@@ -199,13 +200,16 @@ def email_send(*, email_id: int, may_retry: bool = False) -> SendOutcome:
     if email is None:
         return SendOutcome.NOTHING_TO_DO
     now = timezone.now()
-    if _abandoned(email, now):
-        _recover(email)
+    if _abandoned(email, now) and _recover(email) == Status.UNKNOWN:
+        logger.warning(
+            "Email %s may have been sent by a worker that died: left to a person.", email_id
+        )
+        return SendOutcome.NOTHING_TO_DO
     claimed = OutboundEmail.objects.filter(pk=email_id, status=Status.QUEUED).update(
         status=Status.SENDING, claimed_at=now, handed_over_at=None, attempts=F("attempts") + 1
     )
     if not claimed:
-        logger.info("Email %s is %s: nothing to do.", email_id, email.get_status_display().lower())
+        logger.info("Email %s is not queued (%s): nothing to do.", email_id, email.status)
         return SendOutcome.NOTHING_TO_DO
     claim = OutboundEmail.objects.filter(pk=email_id, claimed_at=now)
 
@@ -215,10 +219,10 @@ def email_send(*, email_id: int, may_retry: bool = False) -> SendOutcome:
         return _not_sent(email, claim, error, may_retry=False)
     connection = get_connection(fail_silently=False)
     try:
-        connection.open()
-    except (smtplib.SMTPException, OSError) as error:
-        return _not_sent(email, claim, error, may_retry=may_retry)
-    try:
+        try:
+            connection.open()
+        except (smtplib.SMTPException, OSError) as error:
+            return _not_sent(email, claim, error, may_retry=may_retry)
         if not claim.filter(status=Status.SENDING).update(handed_over_at=timezone.now()):
             return SendOutcome.NOTHING_TO_DO  # recovered by another worker in the meantime
         try:
@@ -234,7 +238,15 @@ def email_send(*, email_id: int, may_retry: bool = False) -> SendOutcome:
         logger.info("Email %s sent (%s).", email_id, email.message_id)
         return SendOutcome.SENT
     finally:
+        _close(connection)
+
+
+def _close(connection) -> None:
+    # Whatever the server says to QUIT changes nothing about the message: it was sent or not.
+    try:
         connection.close()
+    except (smtplib.SMTPException, OSError) as error:
+        logger.info("Closing the mail connection: %s", _describe(error))
 
 
 def outbox_recover(*, now=None) -> dict[str, int]:

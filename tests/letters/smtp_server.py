@@ -4,6 +4,7 @@ Its answers can be set for a test: refuse a recipient, answer DATA with an error
 callback at a given moment of the conversation (the worker tests kill a worker that way).
 """
 
+import logging
 import socket
 import threading
 import time
@@ -16,6 +17,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 USERNAME, PASSWORD = "outbox", "mail-password"
+
+# aiosmtpd logs every command it receives, and warns about its own API on each login.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 def free_port() -> int:

@@ -196,15 +196,12 @@ def test_the_pdf_says_what_the_report_promises(replied_round):
     assert "[1] Recorded crimes are for January to September 2019 only" in text
     assert "City of London Police IASC/2019-10/CLP Overdue since 8 November 2019" in text
     assert "holding reply received" in text
-
-
-def test_the_contents_give_each_chapters_page(replied_round):
-    pages = pdf_pages(summary_report_pdf(summary_report(round=replied_round)).content)
+    # The contents give each chapter's page.
     for chapter, mark in (
         ("National prosecution figures", "Table 3."),
         ("Forces that", "Table 4."),
     ):
-        listed = re.search(re.escape(chapter) + r"[^0-9]*?(\d+)", pages[1])
+        listed = re.search(re.escape(chapter) + r"[^0-9]*?(\d+)", contents)
         assert int(listed.group(1)) == next(n for n, page in enumerate(pages, 1) if mark in page)
 
 
