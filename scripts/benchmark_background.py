@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def benchmark(broker: str, folder: Path) -> None:
     user = get_user_model().objects.create_user("benchmark")
     themes = list(Theme.objects.filter(active=True))
 
-    with SMTPServer() as smtp:
+    with SMTPServer() as smtp, ExitStack() as cleanup:
         env = {
             "DATABASE_URL": worker_database_url(),
             "CELERY_BROKER_URL": broker,
@@ -112,7 +113,9 @@ def benchmark(broker: str, folder: Path) -> None:
         }
 
         def worker(name: str) -> Worker:
-            return Worker(name=name, queue=queue, log_path=folder / f"{name}.log", env=env)
+            started = Worker(name=name, queue=queue, log_path=folder / f"{name}.log", env=env)
+            cleanup.callback(started.stop)  # even when the benchmark fails half way
+            return started
 
         def issue(prefix: str, forces) -> tuple[float, float, float]:
             """Issue a round; wall time to its PDFs and queued emails, the worker's CPU time."""
