@@ -12,6 +12,7 @@ NAVIGATION = [
     ("Log a reply", "letters:reply_log", (SECRETARIAT,)),
     ("Search", "letters:search", READERS),
     ("Inbox", "letters:inbox", (SECRETARIAT,)),
+    ("Outbox", "letters:outbox", (SECRETARIAT,)),
     ("Administration", "admin:index", (ADMIN,)),
 ]
 

@@ -84,8 +84,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several writers (web, in-process tasks) share the file: wait rather than fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+    # Several writers (web, in-process tasks, a worker) share the file: wait rather than fail,
+    # and take the write lock when a transaction begins, since a read lock cannot wait to
+    # become one (SQLite answers "database is locked" at once).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -171,21 +175,43 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # In-process tasks still pass through a producer; an in-memory one needs no server.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
+# The queue tasks go to and workers read: deployments (or test runs) sharing a Redis differ here.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TIMEZONE = TIME_ZONE
 # Longer than the longest task, so a task is redelivered only when its worker died.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+    # How often (seconds) a worker looks for such tasks to put back in the queue.
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=60),
+    "unacked_restore_throttle": 1,
 }
+# Hard time limits (seconds), both well under the visibility timeout. Every SMTP step times out
+# after EMAIL_TIMEOUT, so a send that has not finished in OUTBOX_SEND_TIME_LIMIT never will.
+OUTBOX_SEND_TIME_LIMIT = env.int("OUTBOX_SEND_TIME_LIMIT", default=5 * 60)
+REPORT_BUILD_TIME_LIMIT = env.int("REPORT_BUILD_TIME_LIMIT", default=30 * 60)
+# An email claimed for sending longer ago than this was left by a worker that died.
+OUTBOX_SENDING_LEASE = env.int("OUTBOX_SENDING_LEASE", default=2 * OUTBOX_SEND_TIME_LIMIT)
+# Seconds before the first retry of an email the server could not take; doubled each time
+# (with jitter), five times: about 15 minutes of trying at the default.
+OUTBOX_RETRY_BACKOFF = env.int("OUTBOX_RETRY_BACKOFF", default=30)
 CHASE_UPS_AT = env.str("CHASE_UPS_AT", default="02:30")
 _chase_hour, _chase_minute = (int(part) for part in CHASE_UPS_AT.split(":"))
 CELERY_BEAT_SCHEDULE = {
     "nightly-chase-ups": {
         "task": "letters.tasks.send_chase_ups",
         "schedule": crontab(hour=_chase_hour, minute=_chase_minute),
+    },
+    # Emails whose worker died mid-send: queued again, or marked for a person to check.
+    "outbox-recovery": {
+        "task": "letters.tasks.recover_outbox",
+        "schedule": crontab(minute="*/10"),
     },
 }
 
@@ -234,6 +260,7 @@ LOGGING = {
     "loggers": {
         # In-process tasks would log every success into the web server's console.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        "letters.services.outbox": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
         # WeasyPrint reports every step of every PDF at INFO; its warnings still show.
         "weasyprint.progress": {"level": "WARNING"},
     },

@@ -197,7 +197,8 @@ def theme_coverage_svg(rows: list[tuple[str, int, int, int]]) -> str:
         legend_x += 32 + 7 * len(label)
     _text(svg, WIDTH, 19, "addressed / partly / not", anchor="end", fill=SECONDARY_COLOUR)
 
-    scale = bar_width / max((sum(counts) for _, *counts in rows), default=1) if rows else 0
+    # Themes nobody has coded yet have all-zero rows: keep the scale finite.
+    scale = bar_width / (max((sum(counts) for _, *counts in rows), default=0) or 1)
     for index, (name, *counts) in enumerate(rows):
         row_top = legend_height + index * row_height
         group = ET.SubElement(svg, "g")

@@ -2,8 +2,10 @@
 
 The October 2019 round follows the seed letter's story: every force was written to on
 11 October 2019; the eight sample replies are logged and coded as their labels say; most other
-forces replied too (their replies are composed below), and a few are left overdue, not yet
-chased. A second, current round shows letters awaiting a reply, holding replies and an extension.
+forces replied too (their replies are composed below), and four are left overdue: one of them
+had a first reminder in November 2019, so `send_chase_ups` has a second reminder and three
+first reminders to make. A second, current round shows letters awaiting a reply, holding
+replies and an extension.
 """
 
 import csv
@@ -21,6 +23,7 @@ from commissioner.roles import ADMIN, COMMISSIONER, SECRETARIAT
 from forces.models import Force, HeadOfForce, ProsecutionFigures
 from letters.documents import check_document
 from letters.models import Judgement, Reply, Round, Theme, ThemeReview
+from letters.services.chase_ups import reminder_create
 from letters.services.coding import coding_save
 from letters.services.letters import letter_extend
 from letters.services.replies import reply_log
@@ -475,6 +478,9 @@ def _round_2019(users: dict, themes: list[Theme]) -> Round:
                 excerpts=excerpts,
                 coded_by=secretariat,
             )
+
+    # The nightly job ran once, in November 2019, and then (in this story) not again.
+    reminder_create(letter=letters[SILENT_2019[0]], today=date(2019, 11, 12))
 
     reviewed_at = timezone.make_aware(datetime(2020, 1, 31, 16, 0))
     for theme_code, (summary, observation) in REVIEWS_2019.items():

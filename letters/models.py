@@ -432,7 +432,12 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set just before the message goes to the mail server: a claimed row without it was never
+    # handed over and can be sent again; with it, the server may have accepted the message.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Records who resent a message or confirmed it as sent (workers update rows without it).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-queued_at"]

@@ -1,4 +1,5 @@
-"""PDFs of letters and reminders, drawn by WeasyPrint from the project's templates, CSS and fonts.
+"""PDFs of letters, reminders and summary reports, drawn by WeasyPrint from the project's own
+templates, CSS and fonts.
 
 Rendering reaches neither the network nor the wider filesystem: ProjectURLFetcher serves only
 the project's static files, media files in folders the caller names, and data: images.
@@ -9,7 +10,9 @@ import binascii
 import logging
 import mimetypes
 import os
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import weasyprint
@@ -21,6 +24,9 @@ from django.utils import timezone
 from weasyprint.urls import URLFetcherResponse, path2url
 
 from letters.models import Letter, Reminder
+
+if TYPE_CHECKING:
+    from letters.selectors.report import SummaryReport
 
 logger = logging.getLogger(__name__)
 
@@ -133,15 +139,22 @@ def _data_image(url: str) -> URLFetcherResponse:
     return URLFetcherResponse(url, data, headers={"Content-Type": media_type})
 
 
-def render_pdf(template_name: str, context: dict, *, media_prefixes: tuple[str, ...] = ()) -> bytes:
-    """Render a Django template to PDF, fetching only what ProjectURLFetcher allows."""
+def render_document(
+    template_name: str, context: dict, *, media_prefixes: tuple[str, ...] = ()
+) -> weasyprint.Document:
+    """Lay a Django template out as pages, fetching only what ProjectURLFetcher allows."""
     html = render_to_string(template_name, context)
     document = weasyprint.HTML(
         string=html,
         base_url=path2url(settings.BASE_DIR),
         url_fetcher=ProjectURLFetcher(media_prefixes=media_prefixes),
     )
-    return document.write_pdf()
+    return document.render()
+
+
+def render_pdf(template_name: str, context: dict, *, media_prefixes: tuple[str, ...] = ()) -> bytes:
+    """Render a Django template to PDF, fetching only what ProjectURLFetcher allows."""
+    return render_document(template_name, context, media_prefixes=media_prefixes).write_pdf()
 
 
 def letter_pdf(letter: Letter) -> bytes:
@@ -164,6 +177,28 @@ def reminder_pdf(reminder: Reminder) -> bytes:
     return render_pdf("letters/pdf/reminder.html", context)
 
 
+@dataclass(frozen=True)
+class RenderedPDF:
+    content: bytes
+    page_count: int
+
+
+def summary_report_pdf(report: "SummaryReport") -> RenderedPDF:
+    """A round's summary report: statistics, charts, themes, figures and who has not replied."""
+    document = render_document("letters/pdf/report.html", {"report": report, "office": _office()})
+    return RenderedPDF(content=document.write_pdf(), page_count=len(document.pages))
+
+
+def _office() -> dict:
+    return {
+        "name": settings.OFFICE_NAME,
+        "address": settings.OFFICE_ADDRESS,
+        "signatory": settings.OFFICE_SIGNATORY,
+        "phone": settings.OFFICE_PHONE,
+        "email": settings.DEFAULT_FROM_EMAIL,
+    }
+
+
 def letter_context(letter: Letter) -> dict:
     """What letters/pdf/letter.html needs: the letter, its address block, the office's details."""
     address = letter.address_lines
@@ -179,11 +214,5 @@ def letter_context(letter: Letter) -> dict:
         "address_block": [addressee, *force_line, *address],
         "dated": letter.issued_on,
         "salutation": letter.salutation.strip().rstrip(",") + ",",
-        "office": {
-            "name": settings.OFFICE_NAME,
-            "address": settings.OFFICE_ADDRESS,
-            "signatory": settings.OFFICE_SIGNATORY,
-            "phone": settings.OFFICE_PHONE,
-            "email": settings.DEFAULT_FROM_EMAIL,
-        },
+        "office": _office(),
     }

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from letters.views import dashboard, health, inbound, letters, replies, rounds, search, themes
+from letters.views import (
+    dashboard,
+    health,
+    inbound,
+    letters,
+    outbox,
+    replies,
+    reports,
+    rounds,
+    search,
+    themes,
+)
 
 app_name = "letters"
 urlpatterns = [
@@ -54,4 +65,13 @@ urlpatterns = [
         inbound.inbound_attachment_download,
         name="inbound_attachment",
     ),
+    path("letters/<int:pk>/pdf/", letters.letter_pdf_download, name="letter_pdf"),
+    path("letters/<int:pk>/email/", letters.letter_email_view, name="letter_email"),
+    path("reminders/<int:pk>/pdf/", letters.reminder_pdf_download, name="reminder_pdf"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/resend/", outbox.outbox_resend, name="outbox_resend"),
+    path("outbox/<int:pk>/mark-sent/", outbox.outbox_mark_sent, name="outbox_mark_sent"),
+    path("rounds/<slug:slug>/report/", reports.report_request_view, name="report_request"),
+    path("reports/<int:pk>/status/", reports.report_status, name="report_status"),
+    path("reports/<int:pk>/download/", reports.report_download, name="report_download"),
 ]

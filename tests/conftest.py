@@ -4,6 +4,16 @@ from django.contrib.auth.models import Group
 from commissioner.roles import ADMIN, COMMISSIONER, SECRETARIAT
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, a test database in a file: a Celery worker process must open it too."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["TEST"]["NAME"] = str(tmp_path_factory.getbasetemp() / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Every test writes its files under its own temporary folder."""

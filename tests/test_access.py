@@ -7,12 +7,14 @@ access rule here fails `test_every_view_is_in_the_access_table`.
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import get_resolver, reverse
 
 from commissioner.roles import ADMIN, COMMISSIONER, READERS, SECRETARIAT
 from forces.models import ProsecutionFigures
-from letters.models import Reply
+from letters.models import Reminder, Reply, Report
 from letters.services.inbound import message_import
+from letters.services.outbox import email_queue
 from letters.services.replies import reply_log
 from tests.conftest import issue_round, make_round, text_document
 
@@ -61,6 +63,15 @@ ACCESS = {
         READERS,
         lambda o: {"pk": o["inbound"].attachments.get().pk},
     ),
+    "letters:letter_pdf": (READERS, lambda o: {"pk": o["letter"].pk}),
+    "letters:letter_email": ((SECRETARIAT,), lambda o: {"pk": o["letter"].pk}),
+    "letters:reminder_pdf": (READERS, lambda o: {"pk": o["reminder"].pk}),
+    "letters:outbox": ((SECRETARIAT,), lambda o: {}),
+    "letters:outbox_resend": ((SECRETARIAT,), lambda o: {"pk": o["email"].pk}),
+    "letters:outbox_mark_sent": ((SECRETARIAT,), lambda o: {"pk": o["email"].pk}),
+    "letters:report_request": ((COMMISSIONER, SECRETARIAT), lambda o: {"slug": o["round"].slug}),
+    "letters:report_status": (READERS, lambda o: {"pk": o["report"].pk}),
+    "letters:report_download": (READERS, lambda o: {"pk": o["report"].pk}),
     "forces:force_list": (READERS, lambda o: {}),
     "forces:force_stats": (READERS, lambda o: {}),
     "forces:force_detail": (READERS, lambda o: {"code": "kent"}),
@@ -76,6 +87,10 @@ POST_ONLY = {
     "letters:inbound_confirm",
     "letters:inbound_file",
     "letters:inbound_dismiss",
+    "letters:letter_email",
+    "letters:outbox_resend",
+    "letters:outbox_mark_sent",
+    "letters:report_request",
 }
 PROJECT_NAMESPACES = ("letters", "forces")
 # Open to anyone on purpose; what they show anonymous users is tested with them.
@@ -107,6 +122,20 @@ def objects(secretariat_user):
         source="Seed letter",
     )
     inbound, _ = message_import(raw=email_with_text_attachment(), source="upload")
+    # Stored files stand in for the PDFs: what is checked here is who may fetch them.
+    pdf = ContentFile(b"%PDF-1.7 stand-in")
+    letter.pdf.save("letter.pdf", pdf)
+    reminder = Reminder.objects.create(
+        letter=letter, step=Reminder.Step.FIRST, chased_due_on=letter.due_on
+    )
+    reminder.pdf.save("reminder.pdf", pdf)
+    email = email_queue(
+        idempotency_key="access", to=["kent@example.org"], subject="Letter", body="Hello"
+    )
+    report = Report.objects.create(round=round_, status=Report.Status.DONE)
+    report.file.save("report.pdf", pdf)
+    report.finished_at = report.requested_at
+    report.save()
     return {
         "round": round_,
         "letter": letter,
@@ -114,6 +143,9 @@ def objects(secretariat_user):
         "draft": draft,
         "figures": figures,
         "inbound": inbound,
+        "reminder": reminder,
+        "email": email,
+        "report": report,
     }
 
 

@@ -34,7 +34,7 @@ def _database() -> str:
 
 def queue_status() -> str:
     """'ok', 'in-process' (no broker configured) or 'down: …'; waits at most a second."""
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return "in-process"
     try:
         redis.Redis.from_url(

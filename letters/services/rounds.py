@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from forces.models import Force, HeadOfForce
+from letters import tasks
 from letters.models import MERGE_FIELD_PATTERN, Letter, Round, Theme
 from letters.working_days import add_working_days
 
@@ -136,7 +137,7 @@ def round_issue(
 ) -> list[Letter]:
     """Create one letter per force (all 43 by default) in one transaction.
 
-    The PDFs and emails are made after the commit, in the background.
+    The PDFs and emails are made after the commit, in the background, one task per letter.
     """
     round_ = Round.objects.select_for_update().get(pk=round.pk)
     if not round_.is_draft:
@@ -155,4 +156,6 @@ def round_issue(
     round_.issued_on = issued_on
     round_.issued_by = issued_by
     round_.save(update_fields=["status", "issued_on", "issued_by"])
+    for letter_id in Letter.objects.filter(round=round_).values_list("pk", flat=True):
+        tasks.deliver_letter.delay_on_commit(letter_id)
     return letters

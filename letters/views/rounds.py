@@ -10,6 +10,8 @@ from letters.filters import TrackerFilter
 from letters.forms import IssueRoundForm, RoundForm
 from letters.models import Round, TrackerStatus
 from letters.pdf import letter_context, letter_pdf
+from letters.selectors.chase_ups import escalated_letters
+from letters.selectors.outbox import round_delivery
 from letters.selectors.tracker import rounds_with_progress, tracker_counts, tracker_rows
 from letters.services.rounds import (
     RoundNotDraft,
@@ -63,11 +65,22 @@ def round_detail(request, slug):
         table = tracker_table(rows, theme_count=theme_count)
         respond = csv_response if export == "csv" else xlsx_response
         return respond(f"tracker-{round_.slug}", TRACKER_COLUMNS, table)
+    reports = list(round_.reports.select_related("requested_by")[:1])
+    latest_report = reports[0] if reports else None
+    ready_report = (
+        latest_report
+        if latest_report is None or latest_report.status == latest_report.Status.DONE
+        else round_.reports.filter(status=latest_report.Status.DONE).first()
+    )
     return render(
         request,
         "letters/round_detail.html",
         {
             "round": round_,
+            "delivery": None if round_.is_draft else round_delivery(round=round_),
+            "escalated": escalated_letters(round=round_),
+            "report": latest_report,
+            "ready_report": ready_report if ready_report != latest_report else None,
             "filters": filters,
             "rows": rows,
             "counts": tracker_counts(round=round_),

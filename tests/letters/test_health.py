@@ -43,6 +43,7 @@ def test_a_broker_that_does_not_answer_is_reported(secretariat_client, settings)
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
     _run("send_chase_ups", 1)
     response = secretariat_client.get(reverse("letters:health"))
