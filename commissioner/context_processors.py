@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
 
+from letters.selectors.health import background_delayed
+
 from .roles import ADMIN, READERS, SECRETARIAT, roles_of
 
 # (label, url name, roles that see it)
@@ -36,4 +38,9 @@ def office(request):
     ]
     active = _active_url(request.path, [url for _, url in entries])
     navigation = [{"label": label, "url": url, "active": url == active} for label, url in entries]
-    return {"office_name": settings.OFFICE_NAME, "user_roles": roles, "navigation": navigation}
+    return {
+        "office_name": settings.OFFICE_NAME,
+        "user_roles": roles,
+        "navigation": navigation,
+        "background_delayed": bool(roles) and background_delayed(),
+    }

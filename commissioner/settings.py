@@ -208,10 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.tasks.send_chase_ups",
         "schedule": crontab(hour=_chase_hour, minute=_chase_minute),
     },
-    # Emails whose worker died mid-send: queued again, or marked for a person to check.
-    "outbox-recovery": {
-        "task": "letters.tasks.recover_outbox",
-        "schedule": crontab(minute="*/10"),
+    # Work kept while Redis was down is sent; emails whose worker died mid-send are queued
+    # again or marked for a person to check.
+    "background-recovery": {
+        "task": "letters.tasks.recover_background_work",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -747,3 +747,18 @@ class MailboxCursor(models.Model):
 
     def __str__(self):
         return f"{self.folder} ({self.uidvalidity}) up to UID {self.last_uid}"
+
+
+class DeferredTask(models.Model):
+    """Background work that could not be handed to the queue (Redis down), kept to send later."""
+
+    name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.name}{tuple(self.args)}"

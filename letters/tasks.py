@@ -1,8 +1,8 @@
 """Celery tasks: thin wrappers that take ids and call one service.
 
 Each is safe to run twice (a second delivery finds its work done or claimed) and is queued
-with delay_on_commit, so a worker never looks for rows that are not committed yet. The services
-queue these tasks, so most are imported inside the task, when it runs.
+with letters.queue.enqueue after the commit, so a worker never looks for rows not yet committed.
+The services queue these tasks, so most are imported inside the task, when it runs.
 """
 
 from celery import shared_task
@@ -71,10 +71,12 @@ def send_email(self, email_id: int) -> str:
 
 
 @shared_task(bind=True, autoretry_for=DATABASE_TROUBLE, **RETRY)
-def recover_outbox(self) -> dict[str, int]:
+def recover_background_work(self) -> dict[str, dict[str, int]]:
+    """Beat, every few minutes: send work kept while the queue was down; settle dead claims."""
+    from letters.queue import deferred_tasks_publish
     from letters.services.outbox import outbox_recover
 
-    return outbox_recover()
+    return {"deferred": deferred_tasks_publish(), "outbox": outbox_recover()}
 
 
 @shared_task(bind=True, autoretry_for=DATABASE_TROUBLE, **(RETRY | {"max_retries": 3}))

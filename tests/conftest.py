@@ -15,6 +15,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached answers (e.g. "is background work delayed?") never leak from one test to another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Every test writes its files under its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import redis
-from django.conf import settings
+from celery import current_app
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
@@ -34,12 +35,11 @@ def _database() -> str:
 
 def queue_status() -> str:
     """'ok', 'in-process' (no broker configured) or 'down: …'; waits at most a second."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    conf = current_app.conf
+    if conf.task_always_eager:
         return "in-process"
     try:
-        redis.Redis.from_url(
-            settings.CELERY_BROKER_URL, socket_timeout=1, socket_connect_timeout=1
-        ).ping()
+        redis.Redis.from_url(conf.broker_url, socket_timeout=1, socket_connect_timeout=1).ping()
     except redis.RedisError as error:
         return f"down: {error.__class__.__name__}"
     return "ok"
@@ -64,3 +64,12 @@ def service_health() -> Health:
             checks[name], late = _job_age(name, late_after, now)
             healthy = healthy and not late
     return Health(healthy=healthy, checks=checks)
+
+
+def background_delayed() -> bool:
+    """Is the task queue out of reach, so that background work waits? Cached: every page asks."""
+    delayed = cache.get("background-delayed")
+    if delayed is None:
+        delayed = queue_status().startswith("down")
+        cache.set("background-delayed", delayed, timeout=30)
+    return delayed

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from letters import tasks
 from letters.models import Letter, OutboundAttachment, OutboundEmail
+from letters.queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def email_queue(
         )
         for position, attachment in enumerate(attachments)
     )
-    tasks.send_email.delay_on_commit(email.pk)
+    enqueue(tasks.send_email, email.pk)
     return email
 
 
@@ -259,7 +260,7 @@ def outbox_recover(*, now=None) -> dict[str, int]:
         status = _recover(email)
         outcome[status] += 1
         if status == Status.QUEUED:
-            tasks.send_email.delay_on_commit(email.pk)
+            enqueue(tasks.send_email, email.pk)
     return {str(status): count for status, count in outcome.items()}
 
 
@@ -281,7 +282,7 @@ def email_resend(*, email: OutboundEmail, by) -> OutboundEmail:
     email._history_user = by
     email._change_reason = "Resent"
     email.save()
-    tasks.send_email.delay_on_commit(email.pk)
+    enqueue(tasks.send_email, email.pk)
     return email
 
 

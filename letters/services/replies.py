@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from letters.documents import CheckedDocument
 from letters.models import Letter, Reply, ReplyDocument
+from letters.queue import enqueue
 from letters.tasks import suggest_coding
 
 
@@ -76,7 +77,7 @@ def reply_log(
         document.save()
     letter.set_status(_status_after_reply(letter, kind))
     letter.save(update_fields=["status"])
-    suggest_coding.delay_on_commit(reply.pk)
+    enqueue(suggest_coding, reply.pk)
     return reply
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from letters import tasks
 from letters.models import Report, Round
 from letters.pdf import summary_report_pdf
+from letters.queue import enqueue
 from letters.selectors.report import summary_report
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def report_request(*, round: Round, requested_by) -> tuple[Report, bool]:
     if in_progress is not None:
         return in_progress, False
     report = Report.objects.create(round=round, requested_by=requested_by)
-    tasks.build_report.delay_on_commit(report.pk)
+    enqueue(tasks.build_report, report.pk)
     return report, True
 
 

@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history
 from forces.models import Force, HeadOfForce
 from letters import tasks
 from letters.models import MERGE_FIELD_PATTERN, Letter, Round, Theme
+from letters.queue import enqueue
 from letters.working_days import add_working_days
 
 
@@ -157,5 +158,5 @@ def round_issue(
     round_.issued_by = issued_by
     round_.save(update_fields=["status", "issued_on", "issued_by"])
     for letter_id in Letter.objects.filter(round=round_).values_list("pk", flat=True):
-        tasks.deliver_letter.delay_on_commit(letter_id)
+        enqueue(tasks.deliver_letter, letter_id)
     return letters

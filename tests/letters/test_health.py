@@ -37,15 +37,25 @@ def test_a_late_nightly_run_makes_the_service_unhealthy(client, secretariat_clie
     assert response.json()["checks"]["send_chase_ups"].endswith("(late)")
 
 
-def test_a_broker_that_does_not_answer_is_reported(secretariat_client, settings):
+@pytest.fixture
+def unreachable_broker():
     import socket
+
+    from commissioner.celery import app
 
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=f"redis://127.0.0.1:{port}/0", task_always_eager=False)
+    yield
+    app.conf.update(saved)
+
+
+def test_a_broker_that_does_not_answer_is_reported(secretariat_client, unreachable_broker):
     _run("send_chase_ups", 1)
     response = secretariat_client.get(reverse("letters:health"))
     assert response.status_code == 503
     assert response.json()["checks"]["queue"].startswith("down")
+    page = secretariat_client.get(reverse("letters:round_list")).content.decode()
+    assert "Background work is delayed." in page
