@@ -89,12 +89,30 @@ def check_accessibility(page: Page) -> None:
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         WCAG_AA,
     )
-    problems = [
-        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])}x, e.g. "
-        f"{violation['nodes'][0]['html'][:160]})"
-        for violation in result["violations"]
-    ]
+    problems = []
+    for violation in result["violations"]:
+        nodes = [
+            node for node in violation["nodes"] if not _known_design_system_case(violation, node)
+        ]
+        if nodes:
+            problems.append(
+                f"{violation['id']}: {violation['help']} ({len(nodes)}x, e.g. "
+                f"{nodes[0]['html'][:160]})"
+            )
     assert not problems, f"Accessibility problems on {page.url}:\n" + "\n".join(problems)
+
+
+def _known_design_system_case(violation: dict, node: dict) -> bool:
+    """GOV.UK Frontend's conditional reveal sets aria-expanded on a radio, on purpose.
+
+    The Design System team keep it (it tells screen reader users that more questions appeared)
+    and leave this axe rule out for it in their own tests; only that case is let through here.
+    """
+    return (
+        violation["id"] == "aria-allowed-attr"
+        and "govuk-radios__input" in node["html"]
+        and "aria-expanded" in node["html"]
+    )
 
 
 def save_screenshot(page: Page, name: str) -> Path:
