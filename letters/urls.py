@@ -1,6 +1,15 @@
 from django.urls import path
 
-from letters.views import dashboard, inbound, letters, replies, rounds, search, themes
+from letters.views import (
+    dashboard,
+    inbound,
+    letters,
+    ministerial,
+    replies,
+    rounds,
+    search,
+    themes,
+)
 
 app_name = "letters"
 urlpatterns = [
@@ -31,6 +40,36 @@ urlpatterns = [
         "rounds/<slug:slug>/themes/<slug:theme>/reviewed/",
         themes.theme_review_mark_view,
         name="theme_review_mark",
+    ),
+    path(
+        "rounds/<slug:slug>/letters-out/new/",
+        ministerial.ministerial_letter_create_view,
+        name="ministerial_letter_create",
+    ),
+    path(
+        "rounds/<slug:slug>/letters-out/addressees/new/",
+        ministerial.addressee_create_view,
+        name="addressee_create",
+    ),
+    path(
+        "letters-out/<int:pk>/",
+        ministerial.ministerial_letter_edit,
+        name="ministerial_letter_edit",
+    ),
+    path(
+        "letters-out/<int:pk>/preview/",
+        ministerial.ministerial_letter_preview,
+        name="ministerial_letter_preview",
+    ),
+    path(
+        "letters-out/<int:pk>/issue/",
+        ministerial.ministerial_letter_issue_view,
+        name="ministerial_letter_issue",
+    ),
+    path(
+        "letters-out/<int:pk>/pdf/",
+        ministerial.ministerial_letter_pdf_view,
+        name="ministerial_letter_pdf",
     ),
     path("themes/<slug:code>/", themes.theme_across_rounds_view, name="theme_across_rounds"),
     path("letters/<int:pk>/", letters.letter_detail, name="letter_detail"),
