@@ -11,6 +11,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from forces.models import Force, ProsecutionFigures
@@ -320,11 +321,23 @@ def issue_problems(letter: MinisterialLetter) -> list[str]:
     return problems
 
 
-def draft_notes(letter: MinisterialLetter) -> list[str]:
+def draft_notes(letter: MinisterialLetter, observations: RoundObservations) -> list[str]:
     """What the person editing should know, though it does not stop the letter being issued."""
+    notes = []
     if letter.figure_years and not letter.has_figures_table_line:
-        return [f"The years you ticked are not shown: the text has no {FIGURES_TABLE_LINE} line."]
-    return []
+        notes.append(
+            f"The years you ticked are not shown: the text has no {FIGURES_TABLE_LINE} line."
+        )
+    # The draft copied the observations when it was started; later ones are not in its text.
+    for review in observations.reviews:
+        changed_at = max(review.reviewed_at, review.observation_at or review.reviewed_at)
+        if changed_at > letter.created_at:
+            notes.append(
+                f"The observation on “{review.theme}” was written or reviewed after this draft "
+                f"was started, on {_day(timezone.localdate(changed_at))}: check that the text "
+                "has it as it now stands."
+            )
+    return notes
 
 
 def next_reference(round: Round) -> str:

@@ -136,6 +136,7 @@ def ministerial_letter_edit(request, pk):
             return redirect("letters:ministerial_letter_preview", pk=pk)
         messages.success(request, "Draft saved.")
         return redirect("letters:ministerial_letter_edit", pk=pk)
+    observations = round_observations(round=letter.round)
     return render(
         request,
         "letters/ministerial_edit.html",
@@ -143,8 +144,8 @@ def ministerial_letter_edit(request, pk):
             "letter": letter,
             "round": letter.round,
             "form": form,
-            "observations": round_observations(round=letter.round),
-            "notes": draft_notes(letter),
+            "observations": observations,
+            "notes": draft_notes(letter, observations),
             "figures": letter_figures(years=letter.figure_years),
         },
     )

@@ -382,6 +382,20 @@ def test_years_ticked_without_the_table_line_are_pointed_out(draft, secretariat_
     assert "The years you ticked are not shown: the text has no [figures table] line." in page
 
 
+def test_an_observation_reviewed_after_the_draft_was_started_is_pointed_out(
+    draft, commissioner_user, secretariat_client
+):
+    review(draft.round, "training", TRAINING, commissioner_user)
+
+    page = secretariat_client.get(reverse("letters:ministerial_letter_edit", args=[draft.pk]))
+
+    assert (
+        "The observation on “Training and guidance” was written or reviewed after this draft was "
+        "started"
+    ) in page.content.decode()
+    assert "Structures and coordination" not in " ".join(note for note in page.context["notes"])
+
+
 # --- Issuing ----------------------------------------------------------------------------------
 
 
