@@ -9,7 +9,7 @@ observation are left out of the text and named for the page, never filled with p
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
@@ -158,10 +158,6 @@ class RoundObservations:
     left_out: list[LeftOutTheme]
 
 
-def _has_reviewed_observation() -> Q:
-    return Q(reviewed_at__isnull=False) & ~Q(observation="")
-
-
 def round_observations(*, round: Round) -> RoundObservations:
     reviews = {
         review.theme_id: review
@@ -180,9 +176,13 @@ def round_observations(*, round: Round) -> RoundObservations:
 
 
 def round_has_reviewed_observations(*, round: Round) -> bool:
-    return ThemeReview.objects.filter(
-        _has_reviewed_observation(), round=round, theme__in=round.themes.all()
-    ).exists()
+    return (
+        ThemeReview.objects.filter(
+            round=round, theme__in=round.themes.all(), reviewed_at__isnull=False
+        )
+        .exclude(observation="")
+        .exists()
+    )
 
 
 def observations_text(reviews: list[ThemeReview]) -> str:
