@@ -45,10 +45,11 @@ def role_required(*roles: str):
     return decorator
 
 
-# What the Admin role manages in the Django admin: users, the codebook and the forces.
+# What the Admin role manages in the Django admin: users, the codebook, the forces and the
+# saved addressees of letters on a round's findings.
 ADMIN_MANAGES = {
     "auth": ["user", "group"],
-    "letters": ["theme"],
+    "letters": ["theme", "addressee"],
     "forces": ["force", "forcedomain", "headofforce"],
 }
 

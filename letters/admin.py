@@ -153,3 +153,28 @@ class InboundMessageAdmin(admin.ModelAdmin):
 @admin.register(models.MailboxCursor)
 class MailboxCursorAdmin(admin.ModelAdmin):
     list_display = ["folder", "uidvalidity", "last_uid", "updated_at"]
+
+
+@admin.register(models.Addressee)
+class AddresseeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "position", "organisation", "salutation"]
+    search_fields = ["name", "position", "organisation"]
+
+
+@admin.register(models.MinisterialLetter)
+class MinisterialLetterAdmin(SimpleHistoryAdmin):
+    """For reading only: letters are drafted and issued in the product, never edited here."""
+
+    list_display = ["__str__", "round", "addressee_name", "status", "issued_on", "issued_by"]
+    list_filter = ["status", "round"]
+    search_fields = ["reference", "addressee_name", "subject", "body"]
+    list_select_related = ["round", "issued_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -22,7 +22,7 @@ from django.utils import timezone
 from commissioner.roles import ADMIN, COMMISSIONER, SECRETARIAT
 from forces.models import Force, HeadOfForce, ProsecutionFigures
 from letters.documents import check_document
-from letters.models import Judgement, Reply, Round, Theme, ThemeReview
+from letters.models import Addressee, Judgement, Reply, Round, Theme, ThemeReview
 from letters.services.chase_ups import reminder_create
 from letters.services.coding import coding_save
 from letters.services.letters import letter_extend
@@ -551,6 +551,20 @@ def _follow_up_round(users: dict, themes: list[Theme]) -> Round:
     return round_
 
 
+def _demo_addressee(users: dict) -> None:
+    """The Minister the 2019 round's findings go to (a made-up name, the real office)."""
+    Addressee.objects.get_or_create(
+        name="The Rt Hon Jo Harland MP",
+        position="Minister of State for Crime, Policing and the Fire Service",
+        organisation="House of Commons",
+        defaults={
+            "address": "London\nSW1A 0AA",
+            "salutation": "Dear Minister",
+            "created_by": users[COMMISSIONER],
+        },
+    )
+
+
 @transaction.atomic
 def load_demo() -> DemoResult:
     """Build the demo once; running it again changes nothing."""
@@ -562,4 +576,5 @@ def load_demo() -> DemoResult:
     _name_sample_heads()
     _demo_force_emails()
     rounds = [_round_2019(users, themes), _follow_up_round(users, themes)]
+    _demo_addressee(users)
     return DemoResult(created=True, rounds=rounds)

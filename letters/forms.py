@@ -1,14 +1,24 @@
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
+from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size, Submit
 from django import forms
 from django.conf import settings
 from django.db import models
 
 from forces.models import Force
 from letters.documents import DocumentRejected, check_document, safe_name
-from letters.models import MERGE_FIELDS, Judgement, Letter, Reply, Round, Theme
+from letters.models import (
+    FIGURES_TABLE_LINE,
+    MERGE_FIELDS,
+    Addressee,
+    Judgement,
+    Letter,
+    Reply,
+    Round,
+    Theme,
+)
 from letters.selectors.inbound import letters_to_choose_from
+from letters.selectors.ministerial import national_figure_years
 from letters.selectors.search import HitKind, SearchFilters
 from letters.services.inbound import is_saved_email
 from letters.services.replies import validate_received_on
@@ -471,3 +481,112 @@ class InboundConfirmForm(forms.Form):
             submit="Log as a reply",
         )
         self.helper.form_action = action
+
+
+class AddresseeChoiceForm(forms.Form):
+    """Who a letter closing a round is to: one of the saved addressees."""
+
+    addressee = forms.ModelChoiceField(
+        queryset=Addressee.objects.all(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Who is the letter to?",
+        error_messages={"required": "Choose who the letter is to"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.radios("addressee", legend_size=Size.MEDIUM), submit="Draft the letter"
+        )
+
+
+class AddresseeForm(forms.Form):
+    """A new addressee, saved for any later letter."""
+
+    name = forms.CharField(
+        label="Recipient’s name",
+        max_length=200,
+        help_text="As it heads the address, for example The Rt Hon Jane Smith MP",
+        error_messages={"required": "Enter the recipient’s name"},
+    )
+    position = forms.CharField(
+        label="Title or position",
+        max_length=200,
+        required=False,
+        help_text="For example, Minister of State for Crime, Policing and the Fire Service",
+    )
+    organisation = forms.CharField(
+        max_length=200, required=False, help_text="For example, House of Commons"
+    )
+    address = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="One line per line of the address, ending with the postcode.",
+    )
+    salutation = forms.CharField(
+        label="Greeting",
+        max_length=120,
+        help_text="How the letter opens, for example Dear Minister",
+        error_messages={"required": "Enter how the letter greets them, for example Dear Minister"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            Field.text("name"),
+            Field.text("position"),
+            Field.text("organisation"),
+            Field.textarea("address", rows=4),
+            Field.text("salutation", field_width=20),
+            submit="Save addressee",
+        )
+
+
+class MinisterialLetterForm(forms.Form):
+    """A draft letter closing a round: to whom, its subject, its text and the figures' years."""
+
+    addressee = forms.ModelChoiceField(
+        queryset=Addressee.objects.all(),
+        empty_label=None,
+        label="To",
+        help_text="Choosing another addressee replaces the address and greeting with theirs.",
+    )
+    subject = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Printed in bold above the text. Leave it empty for none.",
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "true"}),
+        label="Text of the letter",
+        help_text=(
+            "Plain text. Leave a blank line between paragraphs; start a line with “- ” for a "
+            f"bullet. The line {FIGURES_TABLE_LINE} marks where the table of national figures "
+            "goes: move the line to move the table, delete it to leave the table out."
+        ),
+        error_messages={"required": "Enter the text of the letter"},
+    )
+    figure_years = forms.TypedMultipleChoiceField(
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Years of national figures in the table",
+        help_text="Part-year figures are footnoted in the letter with their note.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["figure_years"].choices = [
+            (year, str(year)) for year in national_figure_years()
+        ]
+        self.helper = FormHelper()
+        self.helper.attrs = {"data-autosave": "autosave-status"}
+        self.helper.layout = Layout(
+            Field.select("addressee"),
+            Field.text("subject"),
+            Field.textarea("body", rows=28),
+            Field.checkboxes("figure_years", small=True, legend_size=Size.SMALL),
+            Button("save", "Save draft"),
+            Button.secondary("preview", "Save and preview the PDF"),
+        )

@@ -762,3 +762,169 @@ class DeferredTask(models.Model):
 
     def __str__(self):
         return f"{self.name}{tuple(self.args)}"
+
+
+class Addressee(models.Model):
+    """Someone outside the forces the office writes to, saved for reuse (e.g. a Minister)."""
+
+    name = models.CharField(
+        "recipient's name", max_length=200, help_text="As it heads the address, e.g. Rt Hon …"
+    )
+    position = models.CharField(
+        "title or position",
+        max_length=200,
+        blank=True,
+        help_text="E.g. Minister of State for Crime, Policing and the Fire Service",
+    )
+    organisation = models.CharField(max_length=200, blank=True, help_text="E.g. House of Commons")
+    address = models.TextField(blank=True, help_text="Postal address, one line per line.")
+    salutation = models.CharField(max_length=120, help_text="The greeting, e.g. Dear Minister")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "position", "organisation"],
+                name="one_addressee_per_post",
+                violation_error_message=(
+                    "This addressee is saved already: choose them from the list"
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.position}" if self.position else self.name
+
+    @property
+    def address_block(self) -> list[str]:
+        return _address_block(self.name, self.position, self.organisation, self.address)
+
+
+def _address_block(*parts: str) -> list[str]:
+    return [line.strip() for part in parts for line in part.splitlines() if line.strip()]
+
+
+# A line of a ministerial letter's body that stands for the table of national figures.
+FIGURES_TABLE_LINE = "[figures table]"
+
+
+def is_figures_table_line(line: str) -> bool:
+    return line.strip().lower() == FIGURES_TABLE_LINE
+
+
+def ministerial_pdf_path(letter, filename):
+    return f"ministerial/{letter.round_id}/{slugify_reference(letter.reference)}.pdf"
+
+
+def slugify_reference(reference: str) -> str:
+    """A reference as a file name: IASC/2019-10/MIN-1 -> IASC-2019-10-MIN-1."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", reference).strip("-")
+
+
+class MinisterialLetter(models.Model):
+    """A letter that closes a round: to a Minister (or anyone), from the round's observations.
+
+    It is drafted and edited freely, then issued once: issuing gives it its reference and keeps
+    its PDF as issued. An issued letter never changes (the service refuses, and a database
+    trigger refuses updates of what it says); a correction is another letter.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="ministerial_letters")
+    addressee = models.ForeignKey(
+        Addressee,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="letters",
+        help_text="The saved addressee it was written to; the letter keeps its own copy.",
+    )
+    addressee_name = models.CharField(max_length=200)
+    addressee_position = models.CharField(max_length=200, blank=True)
+    addressee_organisation = models.CharField(max_length=200, blank=True)
+    addressee_address = models.TextField(blank=True)
+    salutation = models.CharField(max_length=120)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(
+        help_text="Plain text: paragraphs, “- ” bullets and the [figures table] line."
+    )
+    figure_years = models.JSONField(
+        default=list, blank=True, help_text="The years of national figures in its table."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reference = models.CharField(max_length=60, blank=True, help_text="Given when issued.")
+    issued_on = models.DateField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pdf = models.FileField(upload_to=ministerial_pdf_path, max_length=200, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_on", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=~Q(reference=""),
+                name="ministerial_reference_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", reference="", issued_on__isnull=True, pdf="")
+                | (
+                    Q(status="issued", issued_on__isnull=False)
+                    & ~Q(reference="")
+                    & ~Q(pdf="")
+                    & ~Q(pdf_sha256="")
+                ),
+                name="ministerial_issued_has_reference_date_and_pdf",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference or f"Draft to {self.addressee_name}"
+
+    def clean(self):
+        errors = {}
+        if sum(is_figures_table_line(line) for line in self.body.splitlines()) > 1:
+            errors["body"] = f"Put the {FIGURES_TABLE_LINE} line in once only"
+        years = self.figure_years
+        if not isinstance(years, list) or not all(
+            isinstance(year, int) and 1900 <= year <= 2100 for year in years
+        ):
+            errors["figure_years"] = "Figure years must be a list of years"
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == self.Status.ISSUED
+
+    @property
+    def address_block(self) -> list[str]:
+        return _address_block(
+            self.addressee_name,
+            self.addressee_position,
+            self.addressee_organisation,
+            self.addressee_address,
+        )
+
+    @property
+    def has_figures_table_line(self) -> bool:
+        return any(is_figures_table_line(line) for line in self.body.splitlines())

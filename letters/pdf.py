@@ -23,7 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint.urls import URLFetcherResponse, path2url
 
-from letters.models import Letter, Reminder
+from letters.models import Letter, MinisterialLetter, Reminder
+from letters.selectors.ministerial import body_parts, letter_figures, next_reference
 
 if TYPE_CHECKING:
     from letters.selectors.report import SummaryReport
@@ -185,18 +186,10 @@ class RenderedPDF:
 
 def summary_report_pdf(report: "SummaryReport") -> RenderedPDF:
     """A round's summary report: statistics, charts, themes, figures and who has not replied."""
-    document = render_document("letters/pdf/report.html", {"report": report, "office": _office()})
+    document = render_document(
+        "letters/pdf/report.html", {"report": report, "office": office_details()}
+    )
     return RenderedPDF(content=document.write_pdf(), page_count=len(document.pages))
-
-
-def _office() -> dict:
-    return {
-        "name": settings.OFFICE_NAME,
-        "address": settings.OFFICE_ADDRESS,
-        "signatory": settings.OFFICE_SIGNATORY,
-        "phone": settings.OFFICE_PHONE,
-        "email": settings.DEFAULT_FROM_EMAIL,
-    }
 
 
 def letter_context(letter: Letter) -> dict:
@@ -214,5 +207,36 @@ def letter_context(letter: Letter) -> dict:
         "address_block": [addressee, *force_line, *address],
         "dated": letter.issued_on,
         "salutation": letter.salutation.strip().rstrip(",") + ",",
-        "office": _office(),
+        "office": office_details(),
+    }
+
+
+def office_details() -> dict:
+    """The letterhead and the sign-off: who writes, from where, and how to reach them."""
+    return {
+        "name": settings.OFFICE_NAME,
+        "address": settings.OFFICE_ADDRESS,
+        "signatory": settings.OFFICE_SIGNATORY,
+        "phone": settings.OFFICE_PHONE,
+        "email": settings.DEFAULT_FROM_EMAIL,
+    }
+
+
+def ministerial_letter_pdf(letter: MinisterialLetter) -> bytes:
+    """A letter closing a round, on letterhead. Issued letters are served from their stored
+    PDF, never drawn again; this draws a draft (marked as one) or the letter being issued."""
+    return render_pdf("letters/pdf/ministerial.html", ministerial_context(letter))
+
+
+def ministerial_context(letter: MinisterialLetter) -> dict:
+    return {
+        "letter": letter,
+        "is_draft": not letter.is_issued,
+        "reference": letter.reference or next_reference(letter.round),
+        "address_block": letter.address_block,
+        "dated": letter.issued_on or timezone.localdate(),
+        "salutation": letter.salutation.strip().rstrip(",") + ",",
+        "parts": body_parts(letter.body),
+        "figures": letter_figures(years=letter.figure_years),
+        "office": office_details(),
     }

@@ -52,6 +52,21 @@ ACCESS = {
         lambda o: {"slug": o["round"].slug, "theme": "training"},
     ),
     "letters:theme_across_rounds": (READERS, lambda o: {"code": "training"}),
+    "letters:ministerial_letter_create": (
+        (SECRETARIAT, COMMISSIONER),
+        lambda o: {"slug": o["round"].slug},
+    ),
+    "letters:addressee_create": ((SECRETARIAT, COMMISSIONER), lambda o: {"slug": o["round"].slug}),
+    "letters:ministerial_letter_edit": (
+        (SECRETARIAT, COMMISSIONER),
+        lambda o: {"pk": ministerial_draft(o).pk},
+    ),
+    "letters:ministerial_letter_preview": (READERS, lambda o: {"pk": ministerial_draft(o).pk}),
+    "letters:ministerial_letter_issue": (
+        (COMMISSIONER,),
+        lambda o: {"pk": ministerial_draft(o).pk},
+    ),
+    "letters:ministerial_letter_pdf": (READERS, lambda o: {"pk": ministerial_issued(o).pk}),
     "letters:search": (READERS, lambda o: {}),
     "letters:inbox": ((SECRETARIAT,), lambda o: {}),
     "letters:inbound_detail": (READERS, lambda o: {"pk": o["inbound"].pk}),
@@ -147,6 +162,34 @@ def objects(secretariat_user):
         "email": email,
         "report": report,
     }
+
+
+def ministerial_draft(objects):
+    """A draft letter on the round's findings, made only for the tests of its URLs."""
+    if "ministerial_draft" not in objects:
+        from letters.models import Theme
+        from letters.services.ministerial import addressee_create, ministerial_letter_create
+        from letters.services.reviews import theme_observation_save, theme_review_mark
+
+        round_, by = objects["round"], objects["round"].created_by
+        training = Theme.objects.get(code="training")
+        theme_observation_save(round=round_, theme=training, observation="Train more.", by=by)
+        theme_review_mark(round=round_, theme=training, by=by)
+        minister = addressee_create(name="Minister", salutation="Dear Minister", created_by=by)
+        objects["ministerial_draft"] = ministerial_letter_create(
+            round=round_, addressee=minister, created_by=by
+        )
+    return objects["ministerial_draft"]
+
+
+def ministerial_issued(objects):
+    if "ministerial_issued" not in objects:
+        from letters.services.ministerial import ministerial_letter_issue
+
+        objects["ministerial_issued"] = ministerial_letter_issue(
+            letter=ministerial_draft(objects), issued_by=objects["round"].created_by
+        )
+    return objects["ministerial_issued"]
 
 
 def email_with_text_attachment() -> bytes:

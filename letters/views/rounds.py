@@ -11,6 +11,10 @@ from letters.forms import IssueRoundForm, RoundForm
 from letters.models import Round, TrackerStatus
 from letters.pdf import letter_context, letter_pdf
 from letters.selectors.chase_ups import escalated_letters
+from letters.selectors.ministerial import (
+    ministerial_letters_of,
+    round_has_reviewed_observations,
+)
 from letters.selectors.outbox import round_delivery
 from letters.selectors.tracker import rounds_with_progress, tracker_counts, tracker_rows
 from letters.services.rounds import (
@@ -88,6 +92,8 @@ def round_detail(request, slug):
             "theme_count": theme_count,
             "forces": Force.objects.only("code", "name"),
             "query_string": request.GET.urlencode(),
+            "ministerial_letters": ministerial_letters_of(round=round_),
+            "has_reviewed_observations": round_has_reviewed_observations(round=round_),
         },
     )
 
