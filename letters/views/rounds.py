@@ -90,7 +90,6 @@ def round_detail(request, slug):
             "counts": tracker_counts(round=round_),
             "statuses": TrackerStatus,
             "theme_count": theme_count,
-            "forces": Force.objects.only("code", "name"),
             "query_string": request.GET.urlencode(),
             "ministerial_letters": ministerial_letters_of(round=round_),
             "has_reviewed_observations": round_has_reviewed_observations(round=round_),

@@ -328,7 +328,7 @@ def test_the_tracker_and_round_list_run_a_constant_number_of_queries(
                 documents=[text_document("Reply.")],
                 logged_by=secretariat_user,
             )
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         secretariat_client.get(reverse("letters:round_detail", args=[made[-1].slug]))
     with django_assert_max_num_queries(8):
         secretariat_client.get(reverse("letters:round_list"))
