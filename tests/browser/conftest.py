@@ -15,7 +15,6 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "a-long-browser-test-password"  # noqa: S105
 # WCAG 2.2 AA: every rule axe-core tags for levels A and AA up to 2.2.
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -134,9 +133,8 @@ def _known_design_system_case(violation: dict, node: dict) -> bool:
 
 
 def save_screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot; UPDATE_SCREENSHOTS=1 refreshes those the README shows."""
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ARTIFACTS
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
+    """Save a full-page screenshot of where a journey ended, in tests/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -7,7 +7,13 @@ from playwright.sync_api import expect
 
 from commissioner.roles import COMMISSIONER, SECRETARIAT
 from letters.models import CodingSuggestion
-from tests.browser.conftest import check_accessibility, save_screenshot, sign_in, sign_out
+from tests.browser.conftest import (
+    PASSWORD,
+    check_accessibility,
+    save_screenshot,
+    sign_in,
+    sign_out,
+)
 from tests.conftest import issue_round
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -189,5 +195,66 @@ def test_nightly_chase_up_then_the_commissioner_reviews_and_reads_the_report(
     check_accessibility(page)
     with page.expect_download() as download:
         download_link.first.click()
+    save_screenshot(page, "journey-3-report-ready")
     text = "".join(page.extract_text() for page in PdfReader(download.value.path()).pages)
     assert " ".join(observation.split()) in " ".join(text.split())
+
+
+def _tab_to(page, text: str, limit: int = 80) -> None:
+    """Press Tab until the focused control shows `text`; fail if it is never reached."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => (document.activeElement.innerText || document.activeElement.value ||"
+            " document.activeElement.labels?.[0]?.innerText || '').trim()"
+        )
+        if focused.startswith(text):
+            return
+    raise AssertionError(f"“{text}” cannot be reached with the Tab key")
+
+
+def _focus_is_visible(page) -> bool:
+    """GOV.UK's focus state: a yellow highlight, an outline or a thick shadow."""
+    return page.evaluate(
+        """() => {
+            const style = getComputedStyle(document.activeElement);
+            return style.backgroundColor === 'rgb(255, 221, 0)'
+                || (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2)
+                || style.boxShadow !== 'none';
+        }"""
+    )
+
+
+def test_the_secretariat_journey_works_with_the_keyboard_alone(page, person, kent_round):
+    person("sam", SECRETARIAT)
+    page.goto("/sign-in/")
+    _tab_to(page, "Skip to main content")
+    assert _focus_is_visible(page)
+    page.keyboard.press("Tab")
+    while page.evaluate("() => document.activeElement.id") != "id_username":
+        page.keyboard.press("Tab")
+    page.keyboard.type("sam")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+    for link in ("Rounds", kent_round.title, "Preview the letter"):
+        _tab_to(page, link)
+        assert _focus_is_visible(page), f"no visible focus on “{link}”"
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    expect(page.get_by_text("Dear Commissioner,")).to_be_visible()
+
+    _tab_to(page, "Log a reply")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "Log reply")
+    assert _focus_is_visible(page)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    errors = page.get_by_role("alert").get_by_role("link")
+    expect(errors.first).to_be_visible()
+    save_screenshot(page, "journey-keyboard-errors")
