@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -12,6 +14,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database["TEST"]["NAME"] = str(tmp_path_factory.getbasetemp() / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _migrated_rows_after_a_flush(request):
+    """Transactional tests (live server, real workers) end by emptying every table, rows of the
+    data migrations included: put the forces, themes and roles back before such a test starts."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        {"live_server", "transactional_db"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from commissioner.roles import grant_admin_permissions
+
+    for module, function in [
+        ("forces.migrations.0002_the_43_forces", "add_forces"),
+        ("letters.migrations.0002_themes_and_roles", "add_themes_and_roles"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)
+    grant_admin_permissions()
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ Controls are found by their labels and roles, as a person would find them. Every
 journey visits is checked with axe-core (from the npm registry, node_modules/axe-core).
 """
 
-import importlib
 import os
 from pathlib import Path
 
@@ -42,23 +41,6 @@ def chromium():
         )
         yield browser
         browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _data_migrations_rows(transactional_db):
-    """The forces, themes and roles the data migrations made, back in place: a browser test
-    that ran before flushed them (serialized_rollback did not bring them back reliably once
-    Playwright was running)."""
-    from django.apps import apps
-
-    from commissioner.roles import grant_admin_permissions
-
-    for module, function in [
-        ("forces.migrations.0002_the_43_forces", "add_forces"),
-        ("letters.migrations.0002_themes_and_roles", "add_themes_and_roles"),
-    ]:
-        getattr(importlib.import_module(module), function)(apps, None)
-    grant_admin_permissions()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """End to end with real services: Celery workers on Redis, a real SMTP server, the test database.
 
 Workers run in their own processes and see the test database (PostgreSQL, or the SQLite file),
-so these tests commit their data (transactional) and restore the migrated rows afterwards.
+so these tests commit their data (transactional); tests/conftest.py puts the migrated rows back.
 """
 
 import io
@@ -25,7 +25,7 @@ from tests.letters.smtp_server import SMTPServer
 
 pytestmark = [
     pytest.mark.celery_worker,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 Status = OutboundEmail.Status

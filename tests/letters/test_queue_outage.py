@@ -23,7 +23,7 @@ from tests.letters.celery_worker import Worker, wait_until, worker_database_url
 
 pytestmark = [
     pytest.mark.celery_worker,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
