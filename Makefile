@@ -28,12 +28,13 @@ run: install
 	$(BIN)/python manage.py create_demo_users
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# Every test, on SQLite and then on PostgreSQL, with the real Redis and Celery.
+# Every test on SQLite, then again on PostgreSQL (the browser journeys once), with real Redis,
+# Celery workers, SMTP and IMAP servers.
 test: install-test
 	scripts/check-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/pytest
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not browser"
 
 lint:
 	$(BIN)/ruff check .
