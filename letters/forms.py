@@ -36,6 +36,16 @@ def _date_field(label: str, help_text: str = "", required: bool = True) -> DateI
     return field
 
 
+def _reply_kind_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=Reply.Kind.choices,
+        widget=forms.RadioSelect,
+        label="Kind of reply",
+        help_text="A holding reply acknowledges the letter and promises a full answer later.",
+        error_messages={"required": "Say whether this is a full or a holding reply"},
+    )
+
+
 class RoundForm(forms.ModelForm):
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.filter(active=True),
@@ -149,13 +159,7 @@ class ReplyForm(forms.Form):
         help_text="Who signed or sent it, e.g. Chief Constable Jane Smith",
         error_messages={"required": "Enter who the reply is from"},
     )
-    kind = forms.ChoiceField(
-        choices=Reply.Kind.choices,
-        widget=forms.RadioSelect,
-        label="Kind of reply",
-        help_text="A holding reply acknowledges the letter and promises a full answer later.",
-        error_messages={"required": "Say whether this is a full or a holding reply"},
-    )
+    kind = _reply_kind_field()
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     documents = DocumentsField(
         label="Documents",
@@ -451,13 +455,7 @@ class InboundConfirmForm(forms.Form):
         label="Letter this email answers",
         error_messages={"required": "Choose the letter this email answers"},
     )
-    kind = forms.ChoiceField(
-        choices=Reply.Kind.choices,
-        widget=forms.RadioSelect,
-        label="Kind of reply",
-        help_text="A holding reply acknowledges the letter and promises a full answer later.",
-        error_messages={"required": "Say whether this is a full or a holding reply"},
-    )
+    kind = _reply_kind_field()
     include_body = forms.TypedChoiceField(
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda value: value == "yes",
