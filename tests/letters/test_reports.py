@@ -328,5 +328,5 @@ def test_build_report_writes_the_same_pdf_for_an_id_or_a_slug(replied_round, tmp
         pages = len(PdfReader(out).pages)
         assert f"({pages} pages)" in stdout.getvalue()
         assert "Response statistics" in " ".join(pdf_pages(out.read_bytes()))
-    with pytest.raises(CommandError, match="No round has the id or slug"):
+    with pytest.raises(CommandError, match="No round with id or slug"):
         call_command("build_report", "no-such-round", "--out", str(tmp_path / "x.pdf"))

@@ -1,9 +1,8 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
+from django.core.management.base import BaseCommand
 
-from letters.models import Round
+from letters.management.rounds import round_argument
 from letters.pdf import summary_report_pdf
 from letters.selectors.report import summary_report
 
@@ -16,10 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, type=Path, help="Where to write the PDF.")
 
     def handle(self, *args, round: str, out: Path, **options):
-        match = Q(slug=round) | Q(pk=int(round)) if round.isdigit() else Q(slug=round)
-        round_ = Round.objects.filter(match).first()
-        if round_ is None:
-            raise CommandError(f"No round has the id or slug “{round}”.")
+        round_ = round_argument(round)
         pdf = summary_report_pdf(summary_report(round=round_))
         out.write_bytes(pdf.content)
         self.stdout.write(

@@ -3,10 +3,10 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from letters.models import Addressee, Round
+from letters.management.rounds import round_argument
+from letters.models import Addressee
 from letters.pdf import ministerial_letter_pdf
 from letters.selectors.ministerial import round_observations
-from letters.selectors.rounds import round_by_id_or_slug
 from letters.services.ministerial import ministerial_letter_prefill
 
 
@@ -47,10 +47,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, round, out, years, addressee, **options):
-        try:
-            round_ = round_by_id_or_slug(round)
-        except Round.DoesNotExist as missing:
-            raise CommandError(f"No round with id or slug “{round}”.") from missing
+        round_ = round_argument(round)
         try:
             letter = ministerial_letter_prefill(
                 round=round_, addressee=_addressee(addressee), years=years

@@ -1,10 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from letters.archive import round_archive
-from letters.models import Round
-from letters.selectors.rounds import round_by_id_or_slug
+from letters.management.rounds import round_argument
 
 
 class Command(BaseCommand):
@@ -18,10 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, type=Path, help="the zip file to write")
 
     def handle(self, *args, round, out, **options):
-        try:
-            round_ = round_by_id_or_slug(round)
-        except Round.DoesNotExist as missing:
-            raise CommandError(f"No round with id or slug “{round}”.") from missing
+        round_ = round_argument(round)
         counts = round_archive(round=round_, out=out)
         self.stdout.write(
             self.style.SUCCESS(
