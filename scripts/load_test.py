@@ -1,5 +1,9 @@
 """Load test: 20 people browsing the tracker and logging replies for 60 s, against gunicorn.
 
+People arrive one every half second; each signs in, then keeps opening a tracker and a letter,
+and now and then logs a reply with a document, pausing 1 to 3 s between pages as a person
+reading them would (locust's `between(1, 3)`); `--think 0` hammers the server instead.
+
     python scripts/load_test.py [--users 20] [--seconds 60] [--database postgres://...]
 
 Starts gunicorn (production settings: DEBUG=0) on a fresh PostgreSQL database with the demo
@@ -20,45 +24,62 @@ import sys
 import threading
 import time
 import uuid
+from datetime import date
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8765
+TODAY = date.today()  # a received date valid for every round's letters
 PASSWORD = secrets.token_urlsafe(16)
 
 
+def _kind(method: str, path: str) -> str:
+    if path.startswith("/sign-in"):
+        return "sign in"
+    if path.startswith("/rounds/"):
+        return "tracker"
+    if path.startswith("/letters/"):
+        return "letter page"
+    return "log a reply (form)" if method == "GET" else "log a reply (send)"
+
+
 class Browser:
-    """One person's keep-alive connection with their cookies; records every request's latency."""
+    """One person's cookies; records every request's latency and every failure.
+
+    A connection per request: people pause longer than a server keeps an idle one open.
+    """
 
     def __init__(self, latencies: list, errors: list):
-        self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         self.cookies: dict[str, str] = {}
         self.latencies, self.errors = latencies, errors
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers=None) -> str:
+    def request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        """(status, page text); status 0 when no answer came."""
         headers = {"Host": "127.0.0.1", "X-Forwarded-Proto": "https", **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         started = time.perf_counter()
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
             content = response.read().decode("utf-8", "replace")
         except (OSError, http.client.HTTPException) as error:
             self.errors.append(f"{method} {path}: {error}")
-            self.connection.close()
-            return ""
-        self.latencies.append(time.perf_counter() - started)
+            return 0, ""
+        finally:
+            connection.close()
+        self.latencies.append((_kind(method, path), time.perf_counter() - started))
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
         if response.status >= 400:
             self.errors.append(f"{method} {path}: HTTP {response.status}")
-        return content
+        return response.status, content
 
-    def form_post(self, path: str, fields: list[tuple[str, str]], files=()) -> str:
+    def form_post(self, path: str, fields: list[tuple[str, str]], files=()):
         token = self.cookies.get("csrftoken", "")
         headers = {"Referer": f"https://127.0.0.1{path}", "X-CSRFToken": token}
         if not files:
@@ -81,35 +102,47 @@ class Browser:
         return self.request("POST", path, "".join(parts).encode(), headers)
 
 
-def person(username: str, until: float, plan: dict, latencies, errors, logged: list) -> None:
+def person(
+    username: str, start: float, until: float, plan: dict, latencies, errors, logged: list
+) -> None:
+    # People arrive over the first seconds, as at the start of a working day, not all at once:
+    # signing in is deliberately slow (PBKDF2), twenty at the same instant would queue.
+    time.sleep(max(0.0, start - time.monotonic()))
     browser = Browser(latencies, errors)
     browser.request("GET", "/sign-in/")
     browser.form_post("/sign-in/", [("username", username), ("password", PASSWORD)])
     rng = random.Random(username)  # noqa: S311 - load pattern, not security
+
+    def think():
+        time.sleep(rng.uniform(plan["think"], plan["think"] * 3))
+
     while time.monotonic() < until:
         browser.request("GET", rng.choice(plan["trackers"]))
+        think()
         browser.request("GET", f"/letters/{rng.choice(plan['letters'])}/")
+        think()
         if rng.random() < 0.3:
             letter = rng.choice(plan["letters"])
             browser.request("GET", f"/replies/new/?letter={letter}")
+            think()
             marker = f"Load test {uuid.uuid4().hex[:12]}"
-            page = browser.form_post(
+            status, page = browser.form_post(
                 "/replies/new/",
                 [
                     ("letter", str(letter)),
-                    ("received_on_0", "20"),
-                    ("received_on_1", "11"),
-                    ("received_on_2", "2019"),
+                    ("received_on_0", str(TODAY.day)),
+                    ("received_on_1", str(TODAY.month)),
+                    ("received_on_2", str(TODAY.year)),
                     ("channel", "email"),
                     ("from_name", marker),
                     ("kind", "full"),
                 ],
                 files=[("documents", "reply.txt", f"{marker}: our force works with the ROCU.")],
             )
-            if "There is a problem" in page:
-                errors.append(f"reply refused for letter {letter}")
-            else:
+            if status == 302:
                 logged.append(marker)
+            elif status:
+                errors.append(f"reply refused for letter {letter}: HTTP {status}")
 
 
 def _wait_for_port(timeout: float = 30) -> None:
@@ -123,12 +156,32 @@ def _wait_for_port(timeout: float = 30) -> None:
     sys.exit("gunicorn did not start")
 
 
+def _warm_up(env: dict) -> None:
+    """Measure the running service, not its start: wait for the worker, visit every web worker."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ping = subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "commissioner", "inspect", "ping", "-t", "2"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+        )
+        if ping.returncode == 0:
+            break
+    warm = Browser([], [])
+    for _ in range(30):
+        warm.request("GET", "/sign-in/")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/loadtest")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/7")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="shortest pause between pages, in seconds"
+    )
     args = parser.parse_args()
 
     name = args.database.rsplit("/", 1)[1]
@@ -146,8 +199,10 @@ def main() -> None:
         "STATIC_ROOT": f"/tmp/loadtest-static-{name}",
     }
     manage = [sys.executable, "manage.py"]
+    # The demo's letters are drawn in-process first, so no backlog competes with the test.
+    setup_env = {key: value for key, value in env.items() if key != "CELERY_BROKER_URL"}
     for command in (["migrate", "--no-input"], ["collectstatic", "--no-input"], ["load_demo"]):
-        subprocess.run([*manage, *command, "-v", "0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, *command, "-v", "0"], cwd=ROOT, env=setup_env, check=True)
     setup = (
         "from django.contrib.auth.models import Group, User\n"
         "from letters.models import Letter, Round\n"
@@ -159,7 +214,7 @@ def main() -> None:
         "print(' '.join(str(pk) for pk in Letter.objects.values_list('pk', flat=True)))\n"
     )
     out = subprocess.run(
-        [*manage, "shell", "-c", setup],
+        [*manage, "shell", "-v", "0", "-c", setup],
         cwd=ROOT,
         env=env,
         check=True,
@@ -169,6 +224,7 @@ def main() -> None:
     plan = {
         "trackers": [f"/rounds/{slug}/" for slug in out[0].split()],
         "letters": [int(pk) for pk in out[1].split()],
+        "think": args.think,
     }
 
     workers = [
@@ -209,11 +265,14 @@ def main() -> None:
     ]
     try:
         _wait_for_port()
+        _warm_up(env)
         latencies, errors, logged = [], [], []
-        until = time.monotonic() + args.seconds
+        begin = time.monotonic()
+        until = begin + args.seconds
         threads = [
             threading.Thread(
-                target=person, args=(f"load{n}", until, plan, latencies, errors, logged)
+                target=person,
+                args=(f"load{n}", begin + n * 0.5, until, plan, latencies, errors, logged),
             )
             for n in range(args.users)
         ]
@@ -229,13 +288,23 @@ def main() -> None:
         for process in workers:
             process.wait(timeout=30)
 
-    quantiles = statistics.quantiles(latencies, n=100)
-    print(f"{args.users} users for {elapsed:.0f} s against gunicorn (5 workers x 2 threads)")
+    quantiles = statistics.quantiles([seconds for _, seconds in latencies], n=100)
+    print(
+        f"{args.users} users for {elapsed:.0f} s against gunicorn (5 workers x 2 threads), "
+        f"pausing {args.think:g}-{args.think * 3:g} s between pages"
+    )
     print(f"requests: {len(latencies)}, {len(latencies) / elapsed:.1f} per second")
     print(
         f"latency: p50 {quantiles[49] * 1000:.0f} ms, p95 {quantiles[94] * 1000:.0f} ms, "
         f"p99 {quantiles[98] * 1000:.0f} ms"
     )
+    for kind in sorted({kind for kind, _ in latencies}):
+        times = sorted(seconds for name, seconds in latencies if name == kind)
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(
+            f"  {kind}: {len(times)} requests, median {statistics.median(times) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms"
+        )
     print(f"errors: {len(errors)}" + "".join(f"\n  {error}" for error in errors[:10]))
     check = (
         "from letters.models import Reply\n"
@@ -246,7 +315,7 @@ def main() -> None:
         "print(len(wanted), len(found))\n"
     )
     wanted, found = subprocess.run(
-        [*manage, "shell", "-c", check],
+        [*manage, "shell", "-v", "0", "-c", check],
         cwd=ROOT,
         env=env,
         check=True,

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     return django_user_model.objects.create_user("sam", password="correct horse battery")
 
 
@@ -49,3 +49,22 @@ def test_sessions_expire_and_end_with_the_browser():
 def test_weak_passwords_are_refused(password):
     with pytest.raises(ValidationError):
         validate_password(password)
+
+
+def test_a_password_stored_with_pbkdf2_is_upgraded_to_argon2_at_sign_in(
+    client, django_user_model, settings
+):
+    from django.contrib.auth.hashers import make_password
+
+    from commissioner import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    user = django_user_model.objects.create_user("old")
+    user.password = make_password("an older long passphrase", hasher="pbkdf2_sha256")
+    user.save()
+    response = client.post(
+        reverse("login"), {"username": "old", "password": "an older long passphrase"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$")
