@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 8765
 TODAY = date.today()  # a received date valid for every round's letters
+WORKERS = "workers and threads as gunicorn.conf.py sets them"
 PASSWORD = secrets.token_urlsafe(16)
 
 
@@ -236,10 +237,6 @@ def main() -> None:
                 "commissioner.wsgi",
                 "--bind",
                 f"127.0.0.1:{PORT}",
-                "--workers",
-                "5",
-                "--threads",
-                "2",
                 "--access-logfile",
                 "/dev/null",
             ],
@@ -290,7 +287,7 @@ def main() -> None:
 
     quantiles = statistics.quantiles([seconds for _, seconds in latencies], n=100)
     print(
-        f"{args.users} users for {elapsed:.0f} s against gunicorn (5 workers x 2 threads), "
+        f"{args.users} users for {elapsed:.0f} s against gunicorn ({WORKERS}), "
         f"pausing {args.think:g}-{args.think * 3:g} s between pages"
     )
     print(f"requests: {len(latencies)}, {len(latencies) / elapsed:.1f} per second")

@@ -34,24 +34,19 @@ def _entries(records, describe) -> list[HistoryEntry]:
     for record in records:
         by_object.setdefault(record.id, []).append(record)
     entries = []
+    compared = [
+        (field.verbose_name, field.attname)
+        for field in records.model._meta.fields
+        if field.attname not in _HIDDEN_FIELDS and field.name not in _HIDDEN_FIELDS
+    ]
     for versions in by_object.values():
         versions.sort(key=lambda record: (record.history_date, record.history_id))
         entries.append(_entry(versions[0], describe, []))
         for older, newer in pairwise(versions):
-            fields = [
-                field.name
-                for field in newer._meta.fields
-                if field.attname not in _HIDDEN_FIELDS and field.name not in _HIDDEN_FIELDS
-            ]
             changes = [
-                (
-                    newer._meta.get_field(name).verbose_name,
-                    str(getattr(older, newer._meta.get_field(name).attname)),
-                    str(getattr(newer, newer._meta.get_field(name).attname)),
-                )
-                for name in fields
-                if getattr(older, newer._meta.get_field(name).attname)
-                != getattr(newer, newer._meta.get_field(name).attname)
+                (label, str(getattr(older, attname)), str(getattr(newer, attname)))
+                for label, attname in compared
+                if getattr(older, attname) != getattr(newer, attname)
             ]
             if changes or newer.history_type == "-":
                 entries.append(_entry(newer, describe, changes))

@@ -89,17 +89,12 @@ def tracker_rows(*, round: Round, today: date | None = None) -> QuerySet:
     )
 
 
-def tracker_counts(*, round: Round, today: date | None = None) -> dict[str, int]:
-    """How many of the round's letters are in each tracker status, plus the total."""
-    rows = (
-        letters_with_state(Letter.objects.filter(round=round), today=today)
-        .order_by()
-        .values("tracker_status")
-        .annotate(n=Count("pk"))
-    )
+def tracker_counts(rows) -> dict[str, int]:
+    """How many of these tracker rows are in each status, plus the total."""
     counts = {status.value: 0 for status in TrackerStatus}
-    counts.update({row["tracker_status"]: row["n"] for row in rows})
-    counts["total"] = sum(counts.values())
+    for letter in rows:
+        counts[letter.tracker_status] += 1
+    counts["total"] = len(rows)
     return counts
 
 

@@ -62,8 +62,11 @@ def round_detail(request, slug):
     """The round's tracker: every letter, filterable and sortable, with CSV and XLSX exports."""
     round_ = get_object_or_404(Round.objects.prefetch_related("themes"), slug=slug)
     theme_count = len(round_.themes.all())
-    filters = TrackerFilter(request.GET or None, queryset=tracker_rows(round=round_))
-    rows = filters.qs
+    every_row = tracker_rows(round=round_)
+    filters = TrackerFilter(request.GET or None, queryset=every_row)
+    # The counts are of the whole round; unfiltered, the rows are the same query's result.
+    counts = tracker_counts(list(every_row))
+    rows = filters.qs if filters.is_bound else every_row
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         table = tracker_table(rows, theme_count=theme_count)
@@ -87,7 +90,7 @@ def round_detail(request, slug):
             "ready_report": ready_report if ready_report != latest_report else None,
             "filters": filters,
             "rows": rows,
-            "counts": tracker_counts(round=round_),
+            "counts": counts,
             "statuses": TrackerStatus,
             "theme_count": theme_count,
             "query_string": request.GET.urlencode(),
