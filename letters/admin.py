@@ -178,3 +178,11 @@ class MinisterialLetterAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.DeferredTask)
+class DeferredTaskAdmin(admin.ModelAdmin):
+    """Work kept while the task queue was unreachable; beat sends it when the queue is back."""
+
+    list_display = ["name", "args", "created_at", "last_error"]
+    readonly_fields = ["name", "args", "created_at", "last_error"]
