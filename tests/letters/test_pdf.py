@@ -114,12 +114,34 @@ def test_letter_greets_the_head_of_force_and_is_addressed_and_signed(
 
 @pytest.mark.django_db
 def test_letter_uses_the_projects_font_not_a_system_one():
-    pdf = letter_pdf(make_letter())
+    fonts = letter_fonts(letter_pdf(make_letter()))
 
-    page = PdfReader(io.BytesIO(pdf)).pages[0]
-    fonts = {font.get_object()["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
     # "Letter Sans" exists only through the @font-face rules of static/pdf/letter.css.
     assert fonts and all("Letter-Sans" in font for font in fonts)
+
+
+def letter_fonts(pdf: bytes) -> set[str]:
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    return {font.get_object()["/BaseFont"] for font in page["/Resources"]["/Font"].values()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stylesheets_parsed_once_serve_every_later_letter_and_thread():
+    first = make_letter("kent")
+    second = make_letter("city-of-london")
+    letter_pdf(first)
+
+    in_thread = {}
+    worker = threading.Thread(target=lambda: in_thread.update(pdf=letter_pdf(second)))
+    worker.start()
+    worker.join()
+    again = letter_pdf(second)
+
+    # The same letter drawn in a fresh thread and by a thread that has drawn others.
+    assert pages_text(in_thread["pdf"]) == pages_text(again)
+    assert letter_fonts(in_thread["pdf"]) == letter_fonts(again)
+    assert all("Letter-Sans" in font for font in letter_fonts(again))
+    assert "Dear Commissioner," in pages_text(again)[0]
 
 
 @pytest.mark.django_db
