@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 
 
@@ -8,6 +9,9 @@ class LettersConfig(AppConfig):
 
     def ready(self):
         from commissioner.roles import grant_admin_permissions
+        from letters.checks import background_time_limits
+
+        checks.register(background_time_limits)
 
         # Permissions exist only once every app has migrated, hence post_migrate.
         post_migrate.connect(grant_admin_permissions, sender=self)

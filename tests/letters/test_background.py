@@ -73,9 +73,11 @@ def start_worker(queue, smtp, settings, tmp_path):
                 "MEDIA_ROOT": str(settings.MEDIA_ROOT),
                 "EMAIL_URL": smtp.url,
                 "EMAIL_TIMEOUT": "10",
-                # Redis hands an unacknowledged task to another worker after a second, and a
-                # claim older than two seconds is an abandoned one: the tests need not wait long.
-                "CELERY_VISIBILITY_TIMEOUT": "1",
+                # Redis hands an unacknowledged task to another worker after three seconds, and a
+                # claim older than two is an abandoned one: the tests need not wait long. As in
+                # production, the lease is shorter than the visibility timeout, so a task handed
+                # out again always finds its dead worker's claim abandoned.
+                "CELERY_VISIBILITY_TIMEOUT": "3",
                 "CELERY_UNACKED_RESTORE_INTERVAL": "1",
                 "OUTBOX_SENDING_LEASE": "2",
                 "OUTBOX_RETRY_BACKOFF": "1",
