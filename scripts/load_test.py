@@ -107,7 +107,7 @@ def person(
     username: str, start: float, until: float, plan: dict, latencies, errors, logged: list
 ) -> None:
     # People arrive over the first seconds, as at the start of a working day, not all at once:
-    # signing in is deliberately slow (PBKDF2), twenty at the same instant would queue.
+    # signing in is deliberately slow (Argon2), twenty at the same instant would queue.
     time.sleep(max(0.0, start - time.monotonic()))
     browser = Browser(latencies, errors)
     browser.request("GET", "/sign-in/")
