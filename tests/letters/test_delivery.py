@@ -67,6 +67,26 @@ def test_each_letter_is_stored_as_a_pdf_and_emailed_with_it(
     assert content == kent.pdf.read()
 
 
+def test_user_text_stays_as_typed_in_the_plain_text_email_and_escaped_on_the_outbox_page(
+    secretariat_user, secretariat_client, django_capture_on_commit_callbacks, force_emails
+):
+    title = "Slavery & trafficking <b>orders</b>"
+    with django_capture_on_commit_callbacks(execute=True):
+        issue_round(
+            created_by=secretariat_user,
+            forces=Force.objects.filter(code="kent"),
+            title=title,
+        )
+
+    [message] = mail.outbox
+    assert f"from the Independent Anti-Slavery Commissioner: {title}." in message.body
+    assert "&amp;" not in message.body and "&lt;" not in message.body
+
+    page = secretariat_client.get(reverse("letters:outbox")).content.decode()
+    assert "Slavery &amp; trafficking &lt;b&gt;orders&lt;/b&gt;" in page
+    assert "<b>orders</b>" not in page
+
+
 def test_a_letter_to_a_force_without_an_address_is_stored_but_flagged_not_emailed(
     secretariat_user, secretariat_client, django_capture_on_commit_callbacks, force_emails
 ):
